@@ -1,0 +1,3 @@
+module fastcheck
+
+go 1.26.8
