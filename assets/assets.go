@@ -1,0 +1,48 @@
+// Package assets holds what the binary embeds: the demo seed data, help
+// texts and art.
+package assets
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/json"
+)
+
+//go:embed demo.json
+var demoJSON []byte
+
+// DemoUser is a seeded demo account and the phone identity that owns it.
+// Demo phone keys are derived from a public seed: they are for demos only,
+// and anyone can approve a login as a demo user.
+type DemoUser struct {
+	Name     string `json:"name"`
+	Seed     string `json:"seed"`
+	Balance  int64  `json:"balance"`
+	Currency string `json:"currency"`
+}
+
+// PhoneKey is the demo user's phone key.
+func (u DemoUser) PhoneKey() ed25519.PrivateKey {
+	sum := sha256.Sum256([]byte("fastcheck demo phone: " + u.Seed))
+	return ed25519.NewKeyFromSeed(sum[:])
+}
+
+// DemoUsers returns the demo accounts in a stable order.
+func DemoUsers() []DemoUser {
+	var users []DemoUser
+	if err := json.Unmarshal(demoJSON, &users); err != nil {
+		panic("assets/demo.json: " + err.Error())
+	}
+	return users
+}
+
+// FindDemoUser finds a demo user by name.
+func FindDemoUser(name string) (DemoUser, bool) {
+	for _, u := range DemoUsers() {
+		if u.Name == name {
+			return u, true
+		}
+	}
+	return DemoUser{}, false
+}

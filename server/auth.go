@@ -1,0 +1,306 @@
+package server
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"fastcheck/api"
+	"fastcheck/ledger"
+)
+
+// authMode says which key a request must be signed with.
+type authMode int
+
+const (
+	// keyIntro: the request carries its own key in Fastcheck-Key
+	// (creating a websession; every phone request).
+	keyIntro authMode = iota
+	// boundKey: the websession named in the path is bound to the key
+	// (polling or deleting a websession before or after approval).
+	boundKey
+	// session: Authorization names an approved, live websession, and the
+	// request is signed by the key that websession is bound to.
+	session
+)
+
+// caller is an authenticated request.
+type caller struct {
+	pub ed25519.PublicKey
+	ws  ledger.Websession // for boundKey and session
+}
+
+// authError is a 401 answer. skew adds the server's Date so the client can
+// correct its clock and retry once.
+type authError struct {
+	msg  string
+	skew bool
+}
+
+func (e *authError) Error() string { return e.msg }
+
+// authenticate checks a request's signature in the guide's order: header
+// sizes and shape → the key bound to this session → body digest → time
+// window → signature → nonce. Only after all of it is any JSON parsed.
+func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte, mode authMode, sessionID string) (*caller, error) {
+	sr, err := api.ParseSignature(r.Header)
+	if err != nil {
+		return nil, &authError{msg: err.Error()}
+	}
+	c := &caller{}
+	switch mode {
+	case keyIntro:
+		if sr.PublicKey == nil {
+			return nil, &authError{msg: "this request must carry the signing key in the Fastcheck-Key header"}
+		}
+		c.pub = sr.PublicKey
+	case boundKey, session:
+		if mode == session {
+			sessionID, err = parseAuthorization(r.Header)
+			if err != nil {
+				return nil, &authError{msg: err.Error()}
+			}
+		}
+		ws, err := s.store.Websession(ctx, sessionID)
+		if errors.Is(err, ledger.ErrNotFound) || (err == nil && ws.State == ledger.SessionDeleted) {
+			if mode == session {
+				return nil, &authError{msg: "not authorized"}
+			}
+			return nil, errNoWebsession
+		}
+		if err != nil {
+			return nil, err
+		}
+		if mode == session && (ws.State != ledger.SessionApproved || !s.now().Before(ws.ExpiresAt)) {
+			return nil, &authError{msg: "not authorized"}
+		}
+		c.ws, c.pub = ws, ed25519.PublicKey(ws.PublicKey)
+	}
+	now := s.now()
+	if err := sr.Verify(c.pub, r.Method, s.targetURI(r), r.Header, body, now); err != nil {
+		if errors.Is(err, api.ErrClockSkew) {
+			return nil, &authError{skew: true, msg: fmt.Sprintf("%s (server time %s)", err, api.FormatTime(now))}
+		}
+		return nil, &authError{msg: err.Error()}
+	}
+	if sr.Created.Before(s.boot) {
+		return nil, &authError{skew: true, msg: "signature was made before the server started; sign the request again"}
+	}
+	if !s.nonces.add(sr.KeyID+"/"+sr.Nonce, sr.Expires.Add(MaxNonceSlack)) {
+		return nil, &authError{msg: "replayed request: this signature nonce was already used"}
+	}
+	return c, nil
+}
+
+// MaxNonceSlack keeps a nonce a little past its signature's expiry.
+const MaxNonceSlack = 10 * time.Second
+
+var errNoWebsession = errors.New("no such websession")
+
+// parseAuthorization reads the spec's header value {"sessionID": "<id>"}.
+func parseAuthorization(h http.Header) (string, error) {
+	vals := h.Values("Authorization")
+	if len(vals) == 0 {
+		return "", errors.New(`not authorized: the Authorization header {"sessionID": "..."} is missing`)
+	}
+	if len(vals) > 1 || len(vals[0]) > maxAuthorization {
+		return "", errors.New("not authorized: malformed Authorization header")
+	}
+	obj, err := api.DecodeObject([]byte(vals[0]))
+	if err != nil || obj.Only("sessionID") != nil {
+		return "", errors.New(`not authorized: Authorization must be {"sessionID": "<id>"}`)
+	}
+	id, err := obj.String("sessionID")
+	if err != nil || !api.ValidID(id) {
+		return "", errors.New("not authorized: sessionID must be 32 upper-case hex characters")
+	}
+	return id, nil
+}
+
+// writeAuthError answers an authentication failure.
+func (s *Server) writeAuthError(w http.ResponseWriter, err error) {
+	var ae *authError
+	switch {
+	case errors.As(err, &ae):
+		if ae.skew {
+			w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
+		}
+		w.Header().Set("WWW-Authenticate", `Signature realm="fastcheck"`)
+		writeError(w, http.StatusUnauthorized, ae.msg)
+	case errors.Is(err, errNoWebsession):
+		writeError(w, http.StatusNotFound, "no such websession")
+	default:
+		s.internalError(w, err)
+	}
+}
+
+func (s *Server) internalError(w http.ResponseWriter, err error) {
+	if errors.Is(err, context.Canceled) {
+		writeError(w, 499, "request cancelled")
+		return
+	}
+	s.log.Error("internal error", "err", err)
+	writeError(w, http.StatusInternalServerError, "internal error")
+}
+
+// nonceStore remembers (keyid, nonce) pairs until their signatures expire.
+// It lives in memory: SQLite mode is one process, and the boot fence in
+// authenticate covers restarts.
+type nonceStore struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+func newNonceStore() *nonceStore { return &nonceStore{seen: map[string]time.Time{}} }
+
+// add records the nonce and reports whether it was new.
+func (n *nonceStore) add(key string, until time.Time) bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, dup := n.seen[key]; dup {
+		return false
+	}
+	n.seen[key] = until
+	return true
+}
+
+func (n *nonceStore) purge(now time.Time) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for k, until := range n.seen {
+		if now.After(until) {
+			delete(n.seen, k)
+		}
+	}
+}
+
+// limiter is a token bucket per key (an IP address).
+type limiter struct {
+	mu      sync.Mutex
+	rate    float64 // tokens per second
+	burst   float64
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newLimiter(perSecond, burst float64) *limiter {
+	return &limiter{rate: perSecond, burst: burst, buckets: map[string]*bucket{}}
+}
+
+// allow takes a token for key. When none is left it returns false and how
+// long until one is.
+func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[key]
+	if !ok {
+		b = &bucket{tokens: l.burst, last: now}
+		l.buckets[key] = b
+	}
+	if el := now.Sub(b.last).Seconds(); el > 0 {
+		b.tokens = min(l.burst, b.tokens+el*l.rate)
+		b.last = now
+	}
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
+	return false, wait
+}
+
+// purge drops full buckets, which carry no state.
+func (l *limiter) purge() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	for k, b := range l.buckets {
+		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
+			delete(l.buckets, k)
+		}
+	}
+}
+
+// limit answers 429 with Retry-After when key is over the limit.
+func (s *Server) limit(w http.ResponseWriter, l *limiter, key string) bool {
+	ok, wait := l.allow(key, time.Now())
+	if ok {
+		return true
+	}
+	writeRateLimited(w, wait)
+	return false
+}
+
+func writeRateLimited(w http.ResponseWriter, wait time.Duration) {
+	secs := int(wait.Seconds() + 0.999)
+	if secs < 1 {
+		secs = 1
+	}
+	w.Header().Set("Retry-After", fmt.Sprint(secs))
+	writeError(w, http.StatusTooManyRequests, fmt.Sprintf("too many requests; try again in %d s", secs))
+}
+
+// notifier wakes long-polls when a websession changes in this process.
+// Long-polls also re-read the store once a second, so a change made by
+// another replica is seen too.
+type notifier struct {
+	mu      sync.Mutex
+	waiters map[string][]chan struct{}
+	closed  bool
+}
+
+func newNotifier() *notifier { return &notifier{waiters: map[string][]chan struct{}{}} }
+
+func (n *notifier) wait(id string) (<-chan struct{}, func()) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	ch := make(chan struct{})
+	if n.closed {
+		close(ch)
+		return ch, func() {}
+	}
+	n.waiters[id] = append(n.waiters[id], ch)
+	return ch, func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		list := n.waiters[id]
+		for i, c := range list {
+			if c == ch {
+				n.waiters[id] = append(list[:i], list[i+1:]...)
+				break
+			}
+		}
+		if len(n.waiters[id]) == 0 {
+			delete(n.waiters, id)
+		}
+	}
+}
+
+func (n *notifier) notify(id string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, ch := range n.waiters[id] {
+		close(ch)
+	}
+	delete(n.waiters, id)
+}
+
+func (n *notifier) closeAll() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.closed = true
+	for id, list := range n.waiters {
+		for _, ch := range list {
+			close(ch)
+		}
+		delete(n.waiters, id)
+	}
+}
