@@ -62,7 +62,8 @@ func CheckAmount(v int64) error {
 }
 
 // ParseMajor parses an amount typed in major units ("1580", "1580.5",
-// "1580.00", "1 580,00") into minor units, exactly: no floating point.
+// "1580.00", "1 580,00", and "1,580.00" as FormatMinor prints it) into minor
+// units, exactly: no floating point.
 func ParseMajor(s string, currency string) (int64, error) {
 	cur, ok := LookupCurrency(currency)
 	if !ok {
@@ -72,6 +73,14 @@ func ParseMajor(s string, currency string) (int64, error) {
 	s = strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", "_", "").Replace(s)
 	if s == "" {
 		return 0, fmt.Errorf("amount is empty")
+	}
+	// "1,580.00", the form FormatMinor prints: commas group thousands when a
+	// decimal point follows them.
+	if dot := strings.LastIndexByte(s, '.'); dot >= 0 && strings.Contains(s[:dot], ",") {
+		if !groupedThousands(s[:dot]) {
+			return 0, fmt.Errorf("amount %q is not a number like 1580.00", Truncate(s, 32))
+		}
+		s = strings.ReplaceAll(s[:dot], ",", "") + s[dot:]
 	}
 	intPart, frac := s, ""
 	if i := strings.IndexAny(s, ".,"); i >= 0 {
@@ -139,6 +148,21 @@ func FormatMinor(v int64, currency string) string {
 	b.WriteByte(' ')
 	b.WriteString(cur.Code)
 	return b.String()
+}
+
+// groupedThousands reports whether s is digits grouped by commas in threes,
+// like 1,234,567.
+func groupedThousands(s string) bool {
+	groups := strings.Split(s, ",")
+	if len(groups[0]) > 3 {
+		return false
+	}
+	for i, g := range groups {
+		if !allDigits(g) || i > 0 && len(g) != 3 {
+			return false
+		}
+	}
+	return true
 }
 
 func allDigits(s string) bool {

@@ -119,9 +119,11 @@ func serializeParams(components []string, created, expires int64, nonce, keyid s
 }
 
 func headerValue(h http.Header, name string) string {
-	vals := h.Values(name)
-	for i := range vals {
-		vals[i] = strings.TrimSpace(vals[i])
+	// h.Values returns the header map's own slice: trim into a copy, so
+	// that signing and verifying never rewrite (or race on) the headers.
+	vals := make([]string, 0, len(h.Values(name)))
+	for _, v := range h.Values(name) {
+		vals = append(vals, strings.TrimSpace(v))
 	}
 	return strings.Join(vals, ", ")
 }
