@@ -246,14 +246,15 @@ func (c *Client) apiError(cl *call, ans *answer) *Error {
 	var m struct {
 		Message any `json:"message"`
 	}
-	if !ans.tooBig && json.Unmarshal(bytes.TrimSpace(ans.body), &m) == nil {
-		if s, ok := m.Message.(string); ok {
-			e.Message = Sanitize(s)
-		}
+	isJSON := !ans.tooBig && json.Unmarshal(bytes.TrimSpace(ans.body), &m) == nil
+	if s, ok := m.Message.(string); ok {
+		e.Message = Sanitize(s)
 	}
 	if e.Message == "" {
+		// No usable message: the status text, plus the start of a body
+		// that is not JSON (an HTML error page says what went wrong).
 		e.Message = Sanitize(http.StatusText(ans.status))
-		if s := snippet(bytes.TrimSpace(ans.body)); s != "" && !ans.tooBig {
+		if s := snippet(bytes.TrimSpace(ans.body)); s != "" && !ans.tooBig && !isJSON {
 			e.Message += ": " + s
 		}
 	}
