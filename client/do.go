@@ -214,23 +214,29 @@ func (c *Client) decode(cl *call, ans *answer, out any) error {
 	bad := func(msg string, err error) error {
 		return &Error{Kind: ErrBadResponse, Status: ans.status, Op: cl.op(), Message: msg, err: err}
 	}
+	if out == nil {
+		return nil // the status says it all ({ }, or nothing, or anything)
+	}
 	if ans.tooBig {
 		return bad(fmt.Sprintf("the answer is larger than %d bytes", c.maxBody), nil)
 	}
 	trimmed := bytes.TrimSpace(ans.body)
-	if out == nil && len(trimmed) == 0 {
-		return nil
-	}
 	if len(trimmed) == 0 {
 		return bad("the answer is empty, want a JSON object", nil)
 	}
 	if trimmed[0] != '{' {
 		return bad("the answer is not a JSON object: "+snippet(trimmed), nil)
 	}
-	if out == nil {
-		out = &struct{}{}
+	err := json.Unmarshal(trimmed, out)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		// The documents' examples end objects with a trailing comma
+		// ({"message": "pong", }); accept that one slip.
+		if relaxed, ok := dropTrailingCommas(trimmed); ok && json.Unmarshal(relaxed, out) == nil {
+			err = nil
+		}
 	}
-	if err := json.Unmarshal(trimmed, out); err != nil {
+	if err != nil {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return bad(fmt.Sprintf("field %q has the wrong type (%s, want %s)", te.Field, te.Value, te.Type), err)
@@ -238,6 +244,44 @@ func (c *Client) decode(cl *call, ans *answer, out any) error {
 		return bad("the answer is not valid JSON: "+Sanitize(err.Error()), err)
 	}
 	return nil
+}
+
+// dropTrailingCommas removes commas that directly precede (but for
+// whitespace) a closing brace or bracket outside strings. It reports
+// whether it removed any.
+func dropTrailingCommas(b []byte) ([]byte, bool) {
+	out := make([]byte, 0, len(b))
+	inString, escaped, changed := false, false, false
+	for i := 0; i < len(b); i++ {
+		ch := b[i]
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case ch == '\\':
+				escaped = true
+			case ch == '"':
+				inString = false
+			}
+			out = append(out, ch)
+			continue
+		}
+		if ch == '"' {
+			inString = true
+		}
+		if ch == ',' {
+			j := i + 1
+			for j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r') {
+				j++
+			}
+			if j < len(b) && (b[j] == '}' || b[j] == ']') {
+				changed = true
+				continue
+			}
+		}
+		out = append(out, ch)
+	}
+	return out, changed
 }
 
 // apiError turns a non-2xx answer into an *Error.

@@ -406,3 +406,40 @@ func TestHangingServerHonorsDeadline(t *testing.T) {
 	}
 	ln.Close()
 }
+
+func TestLoginPollsWhenWaitIsRefused(t *testing.T) {
+	t.Parallel()
+	env := servertest.Start(t)
+	ctx := ctxT(t)
+	var waits, polls atomic.Int32
+	// A gateway in front of the real server that refuses the long-poll
+	// extension, as a strict server speaking only the documents might.
+	base := middlebox(t, env, func(_ int, w http.ResponseWriter, r *http.Request, forward http.Handler) {
+		if strings.HasPrefix(r.URL.Path, "/api/websession/") {
+			if r.URL.Query().Has("wait") {
+				waits.Add(1)
+				w.WriteHeader(400)
+				io.WriteString(w, `{"message": "unknown parameter wait"}`)
+				return
+			}
+			polls.Add(1)
+		}
+		forward.ServeHTTP(w, r)
+	})
+	c := newClient(t, base, servertest.NewKey(t))
+	ws, err := c.CreateWebsession(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	approved := approveLater(ctx, newClient(t, env.URL, servertest.Demo(t, "alice")), ws.SessionID, c.Fingerprint(), 200*time.Millisecond)
+	got, err := c.WaitForLogin(ctx, ws.SessionID)
+	if err != nil || !got.Status {
+		t.Fatalf("WaitForLogin = %+v, %v", got, err)
+	}
+	if err := <-approved; err != nil {
+		t.Fatal(err)
+	}
+	if waits.Load() != 1 || polls.Load() != 2 {
+		t.Fatalf("%d long-polls and %d polls; want 1 refused long-poll, then polls at the server's 2 s interval", waits.Load(), polls.Load())
+	}
+}
