@@ -143,6 +143,9 @@ func (s *Store) OpenAccount(ctx context.Context, userID, currency string, now ti
 	if err := checkCurrency(currency); err != nil {
 		return ledger.Account{}, err
 	}
+	if err := needTime(now); err != nil {
+		return ledger.Account{}, err
+	}
 	var a account
 	err := s.do(ctx, func(tx *wtx) (err error) {
 		a, err = openUserAccount(tx, userID, currency, ms(now))
@@ -173,6 +176,9 @@ func (s *Store) Deposit(ctx context.Context, d ledger.Deposit) (ledger.Result, e
 	}
 	if !strings.HasPrefix(d.Source, "external:") {
 		return ledger.Result{}, fmt.Errorf("ledger/sqlite: deposit source %q is not an external account", d.Source)
+	}
+	if err := needTime(d.Now); err != nil {
+		return ledger.Result{}, err
 	}
 	now := ms(d.Now)
 	var res ledger.Result

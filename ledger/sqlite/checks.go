@@ -163,6 +163,9 @@ func (s *Store) CreateCheck(ctx context.Context, c ledger.CreateCheck) (ledger.R
 	if err := checkIdem(c.Idem); err != nil {
 		return ledger.Result{}, err
 	}
+	if err := needTime(c.Now); err != nil {
+		return ledger.Result{}, err
+	}
 	now, expires := ms(c.Now), ms(c.ExpiresAt)
 	if expires <= now {
 		return ledger.Result{}, errors.New("ledger/sqlite: a check must expire after it is created")
@@ -232,6 +235,9 @@ const failureWindow = time.Hour
 // is an unknown number; those writes commit although the call fails.
 func (s *Store) AcceptCheck(ctx context.Context, a ledger.AcceptCheck) (ledger.Result, error) {
 	if err := checkIdem(a.Idem); err != nil {
+		return ledger.Result{}, err
+	}
+	if err := needTime(a.Now); err != nil {
 		return ledger.Result{}, err
 	}
 	now := ms(a.Now)
@@ -345,6 +351,9 @@ func (s *Store) CancelCheck(ctx context.Context, c ledger.CancelCheck) (ledger.R
 	if err := checkIdem(c.Idem); err != nil {
 		return ledger.Result{}, err
 	}
+	if err := needTime(c.Now); err != nil {
+		return ledger.Result{}, err
+	}
 	now := ms(c.Now)
 	var res ledger.Result
 	err := s.do(ctx, func(tx *wtx) error {
@@ -430,6 +439,9 @@ const DefaultExpireLimit = 1000
 func (s *Store) ExpireDue(ctx context.Context, now time.Time, limit int) ([]ledger.Check, error) {
 	if limit <= 0 {
 		limit = DefaultExpireLimit
+	}
+	if err := needTime(now); err != nil {
+		return nil, err
 	}
 	t := ms(now)
 	var out []ledger.Check

@@ -319,3 +319,20 @@ func TestMeasureRawCommitRate(t *testing.T) {
 		t.Fatalf("MeasureRawCommitRate left files behind: %v", left)
 	}
 }
+
+// TestUnsetTimeRefused: a zero Now would be the year 1, before every
+// expiry; the store refuses it instead of accepting an expired check.
+func TestUnsetTimeRefused(t *testing.T) {
+	s, c := seeded(t)
+	ctx := context.Background()
+	if _, err := s.AcceptCheck(ctx, ledger.AcceptCheck{UserID: "bob", Number: c.Number, Code: c.Code}); err == nil {
+		t.Fatal("AcceptCheck without a time succeeded")
+	}
+	if _, err := s.CreateCheck(ctx, ledger.CreateCheck{UserID: "alice", Amount: 1, Currency: "RUB", ExpiresAt: ledgertest.Start}); err == nil {
+		t.Fatal("CreateCheck without a time succeeded")
+	}
+	if _, err := s.ExpireDue(ctx, time.Time{}, 10); err == nil {
+		t.Fatal("ExpireDue without a time succeeded")
+	}
+	ledgertest.RequireAudit(t, s)
+}

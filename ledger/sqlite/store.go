@@ -157,6 +157,17 @@ func (s *Store) Close() error {
 	return s.closeErr
 }
 
+// errNoTime refuses a call whose time was left unset: expiry and the
+// failure limit are decided by that time, and the year 1 would pass them.
+var errNoTime = errors.New("ledger/sqlite: the call's time (Now) is not set")
+
+func needTime(t time.Time) error {
+	if t.IsZero() {
+		return errNoTime
+	}
+	return nil
+}
+
 // ms converts a time to the stored unix milliseconds.
 func ms(t time.Time) int64 { return t.UnixMilli() }
 

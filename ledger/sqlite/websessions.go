@@ -69,6 +69,9 @@ func (s *Store) ApproveWebsession(ctx context.Context, a ledger.Approval) (ledge
 	if err := checkCurrency(currency); err != nil {
 		return ledger.Websession{}, err
 	}
+	if err := needTime(a.Now); err != nil {
+		return ledger.Websession{}, err
+	}
 	now := ms(a.Now)
 	var out ledger.Websession
 	err := s.do(ctx, func(tx *wtx) error {
@@ -108,6 +111,9 @@ func (s *Store) ApproveWebsession(ctx context.Context, a ledger.Approval) (ledge
 // latest. It fails with ledger.ErrNotFound if the id is unknown or already
 // deleted.
 func (s *Store) DeleteWebsession(ctx context.Context, id string, now time.Time) error {
+	if err := needTime(now); err != nil {
+		return err
+	}
 	return s.do(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(bg, `UPDATE websessions SET state = 'deleted', expires_at = MIN(expires_at, ?)
 			WHERE id = ? AND state <> 'deleted'`, ms(now), id)
