@@ -295,12 +295,12 @@ func (s *Store) AcceptCheck(ctx context.Context, a ledger.AcceptCheck) (ledger.R
 			return ledger.ErrOwnCheck
 		}
 		if subtle.ConstantTimeCompare([]byte(a.Code), []byte(c.c.Code)) != 1 {
-			res, err := tx.ExecContext(bg, `UPDATE checks SET failed_attempts = failed_attempts + 1
+			upd, err := tx.ExecContext(bg, `UPDATE checks SET failed_attempts = failed_attempts + 1
 				WHERE id = ? AND status = 'active' AND failed_attempts < ?`, c.id, ledger.MaxCodeFailures)
 			if err != nil {
 				return err
 			}
-			if n, err := res.RowsAffected(); err != nil {
+			if n, err := upd.RowsAffected(); err != nil {
 				return err
 			} else if n != 1 {
 				return ledger.ErrLocked

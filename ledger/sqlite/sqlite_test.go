@@ -336,3 +336,23 @@ func TestUnsetTimeRefused(t *testing.T) {
 	}
 	ledgertest.RequireAudit(t, s)
 }
+
+// TestOddPath: spaces, '?', '#' and '%' in the path name one file, not a DSN.
+func TestOddPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a b?c#d%20e")
+	s, err := sqlite.Open(filepath.Join(dir, "led ger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.OpenAccount(context.Background(), "alice", "RUB", ledgertest.Start); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := os.Stat(filepath.Join(dir, "led ger.db")); err != nil {
+		t.Fatalf("database not at the given path: %v", err)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(dir))
+	if len(entries) != 1 {
+		t.Fatalf("Open created stray files: %v", entries)
+	}
+}
