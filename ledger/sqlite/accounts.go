@@ -62,13 +62,15 @@ func openUserAccount(tx *wtx, userID, currency string, now int64) (account, erro
 // systemAccount returns the id of the escrow or an external account for the
 // currency, creating it on first use.
 func systemAccount(tx *wtx, kind, name, currency string, now int64) (int64, error) {
-	if _, err := tx.ExecContext(bg, `INSERT INTO accounts (name, kind, currency, balance, created_at)
-		VALUES (?, ?, ?, 0, ?) ON CONFLICT (name, currency) DO NOTHING`, name, kind, currency, now); err != nil {
-		return 0, err
-	}
 	var id int64
 	var k string
-	if err := tx.QueryRowContext(bg, `SELECT id, kind FROM accounts WHERE name = ? AND currency = ?`, name, currency).Scan(&id, &k); err != nil {
+	err := tx.QueryRowContext(bg, `SELECT id, kind FROM accounts WHERE name = ? AND currency = ?`, name, currency).Scan(&id, &k)
+	if errors.Is(err, sql.ErrNoRows) {
+		k = kind
+		err = tx.QueryRowContext(bg, `INSERT INTO accounts (name, kind, currency, balance, created_at)
+			VALUES (?, ?, ?, 0, ?) RETURNING id`, name, kind, currency, now).Scan(&id)
+	}
+	if err != nil {
 		return 0, err
 	}
 	if k != kind {

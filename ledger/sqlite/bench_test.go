@@ -29,7 +29,6 @@ func BenchmarkRawCommit(b *testing.B) {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE raw (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)`); err != nil {
 		b.Fatal(err)
 	}
-	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		tx, err := db.BeginTx(ctx, nil)
 		if err != nil {

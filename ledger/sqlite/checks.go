@@ -191,15 +191,16 @@ func (s *Store) CreateCheck(ctx context.Context, c ledger.CreateCheck) (ledger.R
 		if err != nil {
 			return err
 		}
-		code := api.NewCheckCode()
+		code, number := api.NewCheckCode(), ""
 		var id int64
 		for attempt := 0; ; attempt++ {
 			if attempt == 20 {
 				return errors.New("ledger/sqlite: could not find a free check number")
 			}
+			number = api.NewCheckNumber()
 			err = tx.QueryRowContext(bg, `INSERT INTO checks (number, code, creator_account, amount, currency, status, failed_attempts, created_at, expires_at)
 				VALUES (?, ?, ?, ?, ?, 'active', 0, ?, ?) ON CONFLICT (number) DO NOTHING RETURNING id`,
-				api.NewCheckNumber(), code, acc.id, c.Amount, c.Currency, now, expires).Scan(&id)
+				number, code, acc.id, c.Amount, c.Currency, now, expires).Scan(&id)
 			if err == nil {
 				break
 			}
@@ -211,14 +212,13 @@ func (s *Store) CreateCheck(ctx context.Context, c ledger.CreateCheck) (ledger.R
 		if err != nil {
 			return err
 		}
-		row, err := checkByID(tx, id)
-		if err != nil {
+		if err := remember(tx, c.UserID, c.Idem, opCreate, number, nil, bal, now); err != nil {
 			return err
 		}
-		if err := remember(tx, c.UserID, c.Idem, opCreate, row.c.Number, nil, bal, now); err != nil {
-			return err
-		}
-		res = ledger.Result{Check: row.c, Balance: bal}
+		res = ledger.Result{Balance: bal, Check: ledger.Check{
+			Number: number, Code: code, Amount: c.Amount, Currency: c.Currency, Creator: c.UserID,
+			Status: ledger.StatusActive, CreatedAt: fromMS(now), ExpiresAt: fromMS(expires),
+		}}
 		return nil
 	})
 	if err != nil {
@@ -328,14 +328,12 @@ func (s *Store) AcceptCheck(ctx context.Context, a ledger.AcceptCheck) (ledger.R
 		if err != nil {
 			return err
 		}
-		used, err := checkByID(tx, c.id)
-		if err != nil {
+		used := c.c
+		used.Status, used.Redeemer, used.ResolvedAt = ledger.StatusUsed, a.UserID, fromMS(now)
+		if err := remember(tx, a.UserID, a.Idem, opAccept, used.Number, nil, bal, now); err != nil {
 			return err
 		}
-		if err := remember(tx, a.UserID, a.Idem, opAccept, used.c.Number, nil, bal, now); err != nil {
-			return err
-		}
-		res = ledger.Result{Check: used.c, Balance: bal}
+		res = ledger.Result{Check: used, Balance: bal}
 		return nil
 	})
 	if err != nil {
