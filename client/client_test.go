@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -30,28 +31,58 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-// counter is an http.RoundTripper that counts requests by "METHOD path".
+// counter is an http.RoundTripper that counts requests by "METHOD path":
+// sent when they go out, done when their answer has been read.
 type counter struct {
-	mu   sync.Mutex
-	n    map[string]int
-	next http.RoundTripper
+	mu         sync.Mutex
+	sent, done map[string]int
+	next       http.RoundTripper
 }
 
 func newCounter() *counter {
-	return &counter{n: map[string]int{}, next: http.DefaultTransport.(*http.Transport).Clone()}
+	return &counter{sent: map[string]int{}, done: map[string]int{}, next: http.DefaultTransport.(*http.Transport).Clone()}
 }
 
 func (c *counter) RoundTrip(r *http.Request) (*http.Response, error) {
+	key := r.Method + " " + r.URL.Path
 	c.mu.Lock()
-	c.n[r.Method+" "+r.URL.Path]++
+	c.sent[key]++
 	c.mu.Unlock()
-	return c.next.RoundTrip(r)
+	resp, err := c.next.RoundTrip(r)
+	if err == nil {
+		resp.Body = &countedBody{ReadCloser: resp.Body, done: func() {
+			c.mu.Lock()
+			c.done[key]++
+			c.mu.Unlock()
+		}}
+	}
+	return resp, err
+}
+
+type countedBody struct {
+	io.ReadCloser
+	once sync.Once
+	done func()
+}
+
+func (b *countedBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.done)
+	return err
 }
 
 func (c *counter) get(key string) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.n[key]
+	return c.sent[key]
+}
+
+func (c *counter) answered(key string) func() bool {
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.done[key] > 0
+	}
 }
 
 func newClient(t *testing.T, baseURL string, key ed25519.PrivateKey, mod ...func(*client.Options)) *client.Client {
@@ -99,11 +130,18 @@ func login(t *testing.T, env *servertest.Env, baseURL, name string, mod ...func(
 	return c
 }
 
-// approveLater approves a login from another goroutine after a pause, as
-// a phone would while the terminal waits.
-func approveLater(ctx context.Context, phone *client.Client, id, fingerprint string, after time.Duration) <-chan error {
+// approveWhen approves a login from another goroutine, as a phone would
+// while the terminal waits: once ready() holds, and after a pause.
+func approveWhen(ctx context.Context, phone *client.Client, id, fingerprint string, ready func() bool, after time.Duration) <-chan error {
 	done := make(chan error, 1)
 	go func() {
+		for !ready() {
+			if ctx.Err() != nil {
+				done <- ctx.Err()
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 		time.Sleep(after)
 		_, err := phone.Approve(ctx, id, fingerprint)
 		done <- err
@@ -165,7 +203,9 @@ func TestLoginLongPollReturnsAtOnce(t *testing.T) {
 		t.Fatalf("expires %q: %v", ws.Expires, err)
 	}
 	alice := servertest.Demo(t, "alice")
-	approved := approveLater(ctx, newClient(t, env.URL, alice), ws.SessionID, c.Fingerprint(), 300*time.Millisecond)
+	// Approve while the long-poll is held.
+	sent := func() bool { return cnt.get("GET /api/websession/"+ws.SessionID) > 0 }
+	approved := approveWhen(ctx, newClient(t, env.URL, alice), ws.SessionID, c.Fingerprint(), sent, 300*time.Millisecond)
 	start := time.Now()
 	got, err := c.WaitForLogin(ctx, ws.SessionID)
 	took := time.Since(start)
@@ -203,7 +243,9 @@ func TestLoginFallsBackToPollingWhenWaitIsIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	approved := approveLater(ctx, newClient(t, env.URL, servertest.Demo(t, "bob")), ws.SessionID, c.Fingerprint(), 200*time.Millisecond)
+	// Approve once the first (pending) answer is in.
+	approved := approveWhen(ctx, newClient(t, env.URL, servertest.Demo(t, "bob")), ws.SessionID, c.Fingerprint(),
+		cnt.answered("GET /api/websession/"+ws.SessionID), 0)
 	start := time.Now()
 	got, err := c.WaitForLogin(ctx, ws.SessionID)
 	took := time.Since(start)

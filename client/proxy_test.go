@@ -411,7 +411,7 @@ func TestLoginPollsWhenWaitIsRefused(t *testing.T) {
 	t.Parallel()
 	env := servertest.Start(t)
 	ctx := ctxT(t)
-	var waits, polls atomic.Int32
+	var waits, polls, answered atomic.Int32
 	// A gateway in front of the real server that refuses the long-poll
 	// extension, as a strict server speaking only the documents might.
 	base := middlebox(t, env, func(_ int, w http.ResponseWriter, r *http.Request, forward http.Handler) {
@@ -423,6 +423,9 @@ func TestLoginPollsWhenWaitIsRefused(t *testing.T) {
 				return
 			}
 			polls.Add(1)
+			forward.ServeHTTP(w, r)
+			answered.Add(1)
+			return
 		}
 		forward.ServeHTTP(w, r)
 	})
@@ -431,7 +434,9 @@ func TestLoginPollsWhenWaitIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	approved := approveLater(ctx, newClient(t, env.URL, servertest.Demo(t, "alice")), ws.SessionID, c.Fingerprint(), 200*time.Millisecond)
+	// Approve once the first plain poll has been answered (pending).
+	approved := approveWhen(ctx, newClient(t, env.URL, servertest.Demo(t, "alice")), ws.SessionID, c.Fingerprint(),
+		func() bool { return answered.Load() > 0 }, 0)
 	got, err := c.WaitForLogin(ctx, ws.SessionID)
 	if err != nil || !got.Status {
 		t.Fatalf("WaitForLogin = %+v, %v", got, err)
@@ -442,4 +447,36 @@ func TestLoginPollsWhenWaitIsRefused(t *testing.T) {
 	if waits.Load() != 1 || polls.Load() != 2 {
 		t.Fatalf("%d long-polls and %d polls; want 1 refused long-poll, then polls at the server's 2 s interval", waits.Load(), polls.Load())
 	}
+}
+
+func TestLostWrongCodeAnswerCountsOnce(t *testing.T) {
+	t.Parallel()
+	env := servertest.Start(t)
+	p := newFlakyProxy(t, env)
+	ctx := ctxT(t)
+	alice := login(t, env, env.URL, "alice")
+	bob := login(t, env, p.URL(), "bob")
+	ch, err := alice.CreateCheck(ctx, 100, "RUB")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := "0000"
+	if ch.Code == wrong {
+		wrong = "1111"
+	}
+	// The first wrong guess reaches the server, its 404 is lost, and the
+	// retry (same Idempotency-Key) gets the recorded 404 back instead of
+	// spending a second of the check's five tries.
+	p.cut.Store(1)
+	_, err = bob.AcceptCheck(ctx, ch.Fastcheck, wrong)
+	wantKind(t, err, client.ErrNotFoundOrWrongCode)
+	if p.cuts.Load() != 1 {
+		t.Fatalf("the proxy cut %d answers, want 1", p.cuts.Load())
+	}
+	for i := 2; i <= 5; i++ {
+		_, err = bob.AcceptCheck(ctx, ch.Fastcheck, wrong)
+		wantKind(t, err, client.ErrNotFoundOrWrongCode)
+	}
+	_, err = bob.AcceptCheck(ctx, ch.Fastcheck, ch.Code)
+	wantKind(t, err, client.ErrLocked)
 }
