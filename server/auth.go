@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -87,7 +88,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte,
 		}
 		return nil, &authError{msg: err.Error()}
 	}
-	if sr.Created.Before(s.boot) {
+	if up := time.Since(s.bootMono); up < MaxBootFence && sr.Created.Before(now.Add(-up).Truncate(time.Second)) {
 		return nil, &authError{skew: true, msg: "signature was made before the server started; sign the request again"}
 	}
 	if !s.nonces.add(sr.KeyID+"/"+sr.Nonce, sr.Expires.Add(MaxNonceSlack)) {
@@ -95,6 +96,12 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte,
 	}
 	return c, nil
 }
+
+// MaxBootFence is how long after start signatures made before the start
+// are refused; past it, such a signature is too old anyway. The start time
+// is taken in the current clock's frame (now minus the monotonic uptime),
+// so a wall clock stepped after start moves the fence with it.
+const MaxBootFence = api.MaxSignatureAge + api.MaxClockAhead
 
 // MaxNonceSlack keeps a nonce a little past its signature's expiry.
 const MaxNonceSlack = 10 * time.Second
@@ -130,7 +137,13 @@ func (s *Server) writeAuthError(w http.ResponseWriter, err error) {
 			w.Header().Set("Date", s.now().UTC().Format(http.TimeFormat))
 		}
 		w.Header().Set("WWW-Authenticate", `Signature realm="fastcheck"`)
-		writeError(w, http.StatusUnauthorized, ae.msg)
+		// The documents answer {"message": "not authorized"}; ours start
+		// the same way and then say why.
+		msg := ae.msg
+		if !strings.HasPrefix(msg, "not authorized") {
+			msg = "not authorized: " + msg
+		}
+		writeError(w, http.StatusUnauthorized, msg)
 	case errors.Is(err, errNoWebsession):
 		writeError(w, http.StatusNotFound, "no such websession")
 	default:

@@ -113,14 +113,15 @@ func (c *Config) setDefaults() {
 
 // Server serves the Fastcheck API.
 type Server struct {
-	cfg     Config
-	store   ledger.Store
-	log     *slog.Logger
-	now     func() time.Time
-	boot    time.Time
-	nonces  *nonceStore
-	waiters *notifier
-	metrics *metrics
+	cfg      Config
+	store    ledger.Store
+	log      *slog.Logger
+	now      func() time.Time
+	boot     time.Time // wall clock at start, whole seconds
+	bootMono time.Time // real clock at start, for its monotonic reading
+	nonces   *nonceStore
+	waiters  *notifier
+	metrics  *metrics
 
 	statusLimit     *limiter
 	websessionLimit *limiter
@@ -155,7 +156,7 @@ func New(cfg Config) (*Server, error) {
 	// Signatures made before this process started are refused: the nonce
 	// store lives in memory, so this fence is what stops a replay across a
 	// restart.
-	s.boot = s.now().Truncate(time.Second)
+	s.bootMono = time.Now()
 	s.handler = s.routes()
 	return s, nil
 }
@@ -232,7 +233,13 @@ func (s *Server) routes() http.Handler {
 	paths := http.NewServeMux() // method-less, to tell 405 from 404
 	allowed := map[string][]string{}
 	for _, rt := range s.routeTable() {
-		api.HandleFunc(rt.method+" "+rt.path, rt.handler)
+		pattern, h := rt.method+" "+rt.path, rt.handler
+		api.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			if rec, ok := w.(*statusRecorder); ok {
+				rec.route = pattern
+			}
+			h(w, r)
+		})
 		if _, ok := allowed[rt.path]; !ok {
 			paths.HandleFunc(rt.path, func(http.ResponseWriter, *http.Request) {})
 		}
@@ -269,11 +276,11 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 			}
 			d := time.Since(start)
-			pattern := r.Pattern
-			if pattern == "" || strings.HasSuffix(pattern, " /") || pattern == "/" {
-				pattern = "unmatched"
+			route := rec.route
+			if route == "" {
+				route = "unmatched"
 			}
-			s.metrics.observeRequest(pattern, rec.status, d)
+			s.metrics.observeRequest(route, rec.status, d)
 			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "dur", d, "ip", s.clientIP(r))
 		}()
 		rec.Header().Set("Cache-Control", "no-store")
@@ -285,6 +292,7 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 	wrote  bool
+	route  string // the matched route pattern, for metrics
 }
 
 func (r *statusRecorder) WriteHeader(code int) {

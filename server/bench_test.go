@@ -1,0 +1,72 @@
+package server_test
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"fastcheck/api"
+	"fastcheck/ledger/sqlite"
+	"fastcheck/server/servertest"
+)
+
+// BenchmarkHTTPCreateAccept measures signed create+accept pairs over real
+// HTTP against SQLite with synchronous=FULL, and prints the figure beside
+// the raw single-writer commit rate of the same kind of database measured
+// in the same run. Each pair is two ledger transactions.
+func BenchmarkHTTPCreateAccept(b *testing.B) {
+	env := servertest.Start(b)
+	alice := env.Login(b, servertest.Demo(b, "alice"))
+	bob := env.Login(b, servertest.Demo(b, "bob"))
+	var mu sync.Mutex
+	lat := make([]time.Duration, 0, b.N*2)
+	b.SetParallelism(8)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		local := make([]time.Duration, 0, 256)
+		for pb.Next() {
+			t0 := time.Now()
+			r := alice.Do(b, "POST", "/fastcheck", []byte(`{"amount":1,"currency":"RUB"}`))
+			t1 := time.Now()
+			if r.Status != 200 {
+				b.Errorf("create = %d %s", r.Status, r.Body)
+				return
+			}
+			var cr api.CreateCheckResponse
+			r.JSON(b, &cr)
+			r = bob.Do(b, "POST", "/fastcheck", []byte(`{"fastcheck":"`+cr.Fastcheck+`","code":"`+cr.Code+`"}`))
+			if r.Status != 200 {
+				b.Errorf("accept = %d %s", r.Status, r.Body)
+				return
+			}
+			local = append(local, t1.Sub(t0), time.Since(t1))
+		}
+		mu.Lock()
+		lat = append(lat, local...)
+		mu.Unlock()
+	})
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if len(lat) == 0 {
+		return
+	}
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	txPerSec := float64(len(lat)) / elapsed.Seconds()
+	raw, err := sqlite.MeasureRawCommitRate(b.TempDir(), time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(txPerSec, "http-tx/s")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(raw, "raw-commits/s")
+	b.ReportMetric(txPerSec/raw, "ratio")
+	if b.N > 100 {
+		fmt.Printf("\nHTTP create+accept over signed requests: %.0f tx/s (p50 %.2f ms, p99 %.2f ms); raw SQLite FULL commits: %.0f/s; ratio %.2f (target >= 0.8)\n",
+			txPerSec, float64(lat[len(lat)/2].Microseconds())/1000, float64(lat[len(lat)*99/100].Microseconds())/1000, raw, txPerSec/raw)
+	}
+	servertest.RequireAudit(b, env)
+}
