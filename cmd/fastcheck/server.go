@@ -18,6 +18,7 @@ import (
 	"fastcheck/ledger"
 	"fastcheck/ledger/sqlite"
 	"fastcheck/server"
+	"fastcheck/store"
 )
 
 func cmdServer(args []string) int {
@@ -182,17 +183,7 @@ func printAudit(r ledger.AuditReport) {
 }
 
 // defaultDBPath is under the user's XDG data dir.
-func defaultDBPath() string {
-	dir := os.Getenv("XDG_DATA_HOME")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			home = "."
-		}
-		dir = filepath.Join(home, ".local", "share")
-	}
-	return filepath.Join(dir, "fastcheck", "fastcheck.db")
-}
+func defaultDBPath() string { return filepath.Join(store.DataDir(), "fastcheck.db") }
 
 func flagExit(err error) int {
 	if err == flag.ErrHelp {
