@@ -24,10 +24,11 @@ run: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/fastcheck
 
-## test: every test with the race detector, then each fuzz target briefly
+## test: every test with the race detector (with a throwaway PostgreSQL and
+## a real Secret Service when the machine has them), then each fuzz target
 test:
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout 15m ./...
+	scripts/with-services $(GO) test -race -count=1 -timeout 15m ./...
 	$(MAKE) --no-print-directory fuzz
 
 fuzz:
