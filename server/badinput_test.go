@@ -82,6 +82,14 @@ func TestBadInput(t *testing.T) {
 	}
 	r := servertest.Send(t, mustReq(t, "GET", env.URL+"/fastcheck?fastcheck=1234-5678-0001", `{"fastcheck":"1234-5678-0002"}`))
 	checkError(t, r, 400, "disagree")
+
+	// Oversized headers: 413 from the handler; far larger ones are cut off
+	// by the HTTP server itself (431).
+	req := mustReq(t, "GET", env.URL+"/ping", "")
+	req.Header.Set("X-Padding", strings.Repeat("a", 20<<10))
+	checkError(t, servertest.Send(t, req), 413, "headers are larger")
+	req = alice.Build(t, "GET", "/balance", nil, false, map[string]string{"X-Padding": strings.Repeat("a", 20<<10)})
+	checkError(t, servertest.Send(t, req), 413, "headers are larger")
 }
 
 func checkError(t *testing.T, r *servertest.Response, status int, msg string) {

@@ -62,9 +62,11 @@ const (
 	DefaultSessionTTL    = 24 * time.Hour
 	DefaultCheckTTL      = 7 * 24 * time.Hour
 	DefaultPollInterval  = 2 // seconds, for clients that do not long-poll
-	MaxHeaderBytes       = 16 << 10
-	maxAuthorization     = 256
-	maxIdempotencyKey    = 128
+	// MaxHeaderBytes caps the request headers: past it the answer is 413.
+	// The HTTP server itself cuts off at four times that (with 431).
+	MaxHeaderBytes    = 16 << 10
+	maxAuthorization  = 256
+	maxIdempotencyKey = 128
 )
 
 func (c *Config) setDefaults() {
@@ -193,7 +195,7 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		ReadTimeout:       15 * time.Second,
 		WriteTimeout:      s.cfg.Limits.MaxLongPoll + 15*time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    MaxHeaderBytes,
+		MaxHeaderBytes:    4 * MaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 }
@@ -284,8 +286,23 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			s.log.Debug("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "dur", d, "ip", s.clientIP(r))
 		}()
 		rec.Header().Set("Cache-Control", "no-store")
+		if headerBytes(r.Header) > MaxHeaderBytes {
+			writeError(rec, http.StatusRequestEntityTooLarge, "request headers are larger than the limit")
+			return
+		}
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// headerBytes is the size of the header fields as sent.
+func headerBytes(h http.Header) int {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
 }
 
 type statusRecorder struct {
