@@ -444,3 +444,23 @@ func compareSchema(t *testing.T, where string, all map[string]schema, s schema, 
 		t.Errorf("%s: fields in code %v, in openapi.json %v", where, inCode, inDoc)
 	}
 }
+
+func TestExpiredSessionAuthorizesNothing(t *testing.T) {
+	env := servertest.Start(t, func(c *server.Config) { c.SessionTTL = time.Hour })
+	alice := env.Login(t, servertest.Demo(t, "alice"))
+	balanceIs(t, alice, 15000000)
+	env.Clock.Advance(time.Hour)
+	for _, path := range []string{"/balance", "/fastcheck/active", "/fastcheck/history"} {
+		if r := alice.Do(t, "GET", path, nil); r.Status != 401 || r.Message() != "not authorized" {
+			t.Fatalf("%s with an expired session = %d %s", path, r.Status, r.Body)
+		}
+	}
+	if r := alice.Do(t, "POST", "/fastcheck", []byte(`{"amount":1,"currency":"RUB"}`)); r.Status != 401 {
+		t.Fatalf("create with an expired session = %d %s", r.Status, r.Body)
+	}
+	var ws api.Websession
+	alice.Do(t, "GET", "/websession/"+alice.SessionID, nil).JSON(t, &ws)
+	if ws.Status || ws.State != api.StateExpired || ws.UserID != "" {
+		t.Fatalf("expired session status = %+v", ws)
+	}
+}

@@ -26,13 +26,8 @@ func (s *Server) handleWebsessionCreate(w http.ResponseWriter, r *http.Request) 
 	if !s.limit(w, s.websessionLimit, ip) {
 		return
 	}
-	body, ok := s.readBody(w, r)
+	c, _, ok := s.begin(w, r, keyIntro, "")
 	if !ok {
-		return
-	}
-	c, err := s.authenticate(r.Context(), r, body, keyIntro, "")
-	if err != nil {
-		s.writeAuthError(w, err)
 		return
 	}
 	now := s.now()
@@ -78,13 +73,8 @@ func (s *Server) handleWebsessionGet(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	body, ok := s.readBody(w, r)
+	c, _, ok := s.begin(w, r, boundKey, id)
 	if !ok {
-		return
-	}
-	c, err := s.authenticate(r.Context(), r, body, boundKey, id)
-	if err != nil {
-		s.writeAuthError(w, err)
 		return
 	}
 	ws := c.ws
@@ -153,12 +143,8 @@ func (s *Server) handleWebsessionDelete(w http.ResponseWriter, r *http.Request) 
 		writeError(w, http.StatusNotFound, "no such websession")
 		return
 	}
-	body, ok := s.readBody(w, r)
+	_, body, ok := s.begin(w, r, boundKey, id)
 	if !ok {
-		return
-	}
-	if _, err := s.authenticate(r.Context(), r, body, boundKey, id); err != nil {
-		s.writeAuthError(w, err)
 		return
 	}
 	// The spec's body repeats the id; when it is there it must agree, and
@@ -279,13 +265,8 @@ func numberFromQueryOrBody(r *http.Request, body []byte) (string, error) {
 // handleCheckPost is POST /fastcheck: create when the body has amount and
 // currency, accept when it has fastcheck and code (spec README §5).
 func (s *Server) handleCheckPost(w http.ResponseWriter, r *http.Request) {
-	body, ok := s.readBody(w, r)
+	c, body, ok := s.begin(w, r, session, "")
 	if !ok {
-		return
-	}
-	c, err := s.authenticate(r.Context(), r, body, session, "")
-	if err != nil {
-		s.writeAuthError(w, err)
 		return
 	}
 	obj, err := api.DecodeObject(body)
@@ -421,13 +402,8 @@ func (s *Server) acceptCheck(w http.ResponseWriter, r *http.Request, c *caller, 
 
 func (s *Server) handleCheckCancel(w http.ResponseWriter, r *http.Request) {
 	number := r.PathValue("number")
-	body, ok := s.readBody(w, r)
+	c, body, ok := s.begin(w, r, session, "")
 	if !ok {
-		return
-	}
-	c, err := s.authenticate(r.Context(), r, body, session, "")
-	if err != nil {
-		s.writeAuthError(w, err)
 		return
 	}
 	if !api.ValidCheckNumber(number) {
@@ -574,13 +550,8 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 
 // authRead authenticates a private GET, whose body must be empty or {}.
 func (s *Server) authRead(w http.ResponseWriter, r *http.Request) (*caller, bool) {
-	body, ok := s.readBody(w, r)
+	c, body, ok := s.begin(w, r, session, "")
 	if !ok {
-		return nil, false
-	}
-	c, err := s.authenticate(r.Context(), r, body, session, "")
-	if err != nil {
-		s.writeAuthError(w, err)
 		return nil, false
 	}
 	if obj, err := api.DecodeObject(body); err != nil || obj.Only() != nil {
@@ -597,24 +568,12 @@ func (s *Server) handlePhoneWebsession(w http.ResponseWriter, r *http.Request) {
 	if !s.limit(w, s.approvalLimit, s.clientIP(r)) {
 		return
 	}
-	body, ok := s.readBody(w, r)
+	_, _, ok := s.begin(w, r, keyIntro, "")
 	if !ok {
 		return
 	}
-	if _, err := s.authenticate(r.Context(), r, body, keyIntro, ""); err != nil {
-		s.writeAuthError(w, err)
-		return
-	}
-	if !api.ValidID(id) {
-		writeError(w, http.StatusNotFound, "no such websession")
-		return
-	}
-	ws, err := s.store.Websession(r.Context(), id)
-	if errors.Is(err, ledger.ErrNotFound) || (err == nil && ws.State == ledger.SessionDeleted) {
-		writeError(w, http.StatusNotFound, "no such websession")
-		return
-	} else if err != nil {
-		s.internalError(w, err)
+	ws, ok := s.websessionFor(w, r, id)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, api.PhoneWebsession{
@@ -627,13 +586,8 @@ func (s *Server) handlePhoneApprove(w http.ResponseWriter, r *http.Request) {
 	if !s.limit(w, s.approvalLimit, s.clientIP(r)) {
 		return
 	}
-	body, ok := s.readBody(w, r)
+	c, body, ok := s.begin(w, r, keyIntro, "")
 	if !ok {
-		return
-	}
-	c, err := s.authenticate(r.Context(), r, body, keyIntro, "")
-	if err != nil {
-		s.writeAuthError(w, err)
 		return
 	}
 	obj, err := api.DecodeObject(body)
@@ -651,16 +605,8 @@ func (s *Server) handlePhoneApprove(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if !api.ValidID(id) {
-		writeError(w, http.StatusNotFound, "no such websession")
-		return
-	}
-	ws, err := s.store.Websession(r.Context(), id)
-	if errors.Is(err, ledger.ErrNotFound) || (err == nil && ws.State == ledger.SessionDeleted) {
-		writeError(w, http.StatusNotFound, "no such websession")
-		return
-	} else if err != nil {
-		s.internalError(w, err)
+	ws, ok := s.websessionFor(w, r, id)
+	if !ok {
 		return
 	}
 	if strings.ToUpper(strings.ReplaceAll(fp, " ", "")) != strings.ReplaceAll(api.Fingerprint(ws.PublicKey), " ", "") {
@@ -709,4 +655,37 @@ func (s *Server) handleApprovePage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 	approvePage.Execute(w, map[string]string{"ID": id, "URL": s.targetURI(r)})
+}
+
+// begin reads the body and authenticates the request; on failure it has
+// answered already and ok is false.
+func (s *Server) begin(w http.ResponseWriter, r *http.Request, mode authMode, sessionID string) (c *caller, body []byte, ok bool) {
+	body, ok = s.readBody(w, r)
+	if !ok {
+		return nil, nil, false
+	}
+	c, err := s.authenticate(r.Context(), r, body, mode, sessionID)
+	if err != nil {
+		s.writeAuthError(w, err)
+		return nil, nil, false
+	}
+	return c, body, true
+}
+
+// websessionFor loads a websession that has not been deleted, or answers 404.
+func (s *Server) websessionFor(w http.ResponseWriter, r *http.Request, id string) (ledger.Websession, bool) {
+	if !api.ValidID(id) {
+		writeError(w, http.StatusNotFound, "no such websession")
+		return ledger.Websession{}, false
+	}
+	ws, err := s.store.Websession(r.Context(), id)
+	switch {
+	case errors.Is(err, ledger.ErrNotFound) || (err == nil && ws.State == ledger.SessionDeleted):
+		writeError(w, http.StatusNotFound, "no such websession")
+		return ledger.Websession{}, false
+	case err != nil:
+		s.internalError(w, err)
+		return ledger.Websession{}, false
+	}
+	return ws, true
 }
