@@ -166,6 +166,9 @@ func (f *FileSecrets) Delete(key string) error {
 	if err != nil {
 		return err
 	}
+	if _, ok := m[key]; !ok {
+		return nil // nothing to delete: don't create or rewrite the file
+	}
 	delete(m, key)
 	return f.save(m)
 }
