@@ -26,10 +26,14 @@ type command struct {
 }
 
 func commands() []command {
-	return []command{
-		{"server", "run the reference server (and `server audit`)", cmdServer},
-		{"phone", "act as the phone app: register an identity, approve a login", cmdPhone},
+	var cmds []command
+	for _, c := range cliCommands() {
+		cmds = append(cmds, command{c.name, c.summary, func(args []string) int { return runCLI(c, args) }})
 	}
+	return append(cmds,
+		command{"server", "run the reference server (and `server audit`)", cmdServer},
+		command{"phone", "act as the phone app: register an identity, approve a login", cmdPhone},
+	)
 }
 
 func run(args []string) int {
@@ -38,7 +42,13 @@ func run(args []string) int {
 		return exitUsage
 	}
 	switch args[0] {
-	case "-h", "--help", "help":
+	case "-h", "--help":
+		usage(os.Stdout)
+		return exitOK
+	case "help":
+		if len(args) > 1 { // fastcheck help CMD is fastcheck CMD --help
+			return run([]string{args[1], "--help"})
+		}
 		usage(os.Stdout)
 		return exitOK
 	case "--version", "version":
@@ -60,8 +70,12 @@ func usage(w *os.File) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
 	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Every wallet command takes --json (machine-readable output only), --profile NAME")
+	fmt.Fprintln(w, "and --server URL. Exit codes: 0 ok, 1 error, 2 usage, 3 not logged in,")
+	fmt.Fprintln(w, "4 not found or wrong code.")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'fastcheck <command> --help' for a command's flags and examples.")
 }

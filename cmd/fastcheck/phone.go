@@ -150,7 +150,7 @@ func cmdPhoneApprove(args []string) int {
 			"fingerprint with the one the terminal shows, then approves the login.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(reorder(args)); err != nil {
+	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return flagExit(err)
 	}
 	if fs.NArg() != 1 {
@@ -231,8 +231,9 @@ func confirm(in *os.File, out io.Writer, question string) (bool, error) {
 }
 
 // reorder moves flags before positional arguments, so
-// `approve URL --yes` works as well as `approve --yes URL`.
-func reorder(args []string) []string {
+// `approve URL --yes` works as well as `approve --yes URL`. Whether a flag
+// takes a value is read from fs: every flag but a boolean one does.
+func reorder(fs *flag.FlagSet, args []string) []string {
 	var flags, pos []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -242,7 +243,7 @@ func reorder(args []string) []string {
 		}
 		if strings.HasPrefix(a, "-") && len(a) > 1 {
 			flags = append(flags, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) && takesValue(a) {
+			if !strings.Contains(a, "=") && i+1 < len(args) && takesValue(fs, a) {
 				flags = append(flags, args[i+1])
 				i++
 			}
@@ -250,16 +251,21 @@ func reorder(args []string) []string {
 		}
 		pos = append(pos, a)
 	}
-	return append(flags, pos...)
+	if len(pos) == 0 {
+		return flags
+	}
+	return append(append(flags, "--"), pos...) // a positional may start with '-'
 }
 
-// takesValue lists the phone flags that take a value.
-func takesValue(flagName string) bool {
-	switch strings.TrimLeft(flagName, "-") {
-	case "name", "key-file", "demo", "server":
-		return true
+// takesValue reports whether the flag named by arg ("-name" or "--name")
+// is defined in fs and is not boolean.
+func takesValue(fs *flag.FlagSet, arg string) bool {
+	f := fs.Lookup(strings.TrimLeft(arg, "-"))
+	if f == nil {
+		return false
 	}
-	return false
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return !ok || !b.IsBoolFlag()
 }
 
 func printJSON(v any) int {
@@ -279,6 +285,11 @@ func usageError(cmd, format string, a ...any) int {
 // fail prints an error and picks the documented exit code.
 func fail(cmd string, err error) int {
 	fmt.Fprintf(os.Stderr, "fastcheck %s: %v\n", cmd, err)
+	return exitCodeFor(err)
+}
+
+// exitCodeFor is the documented exit code of an error (README, Exit codes).
+func exitCodeFor(err error) int {
 	switch {
 	case errors.Is(err, client.ErrNotLoggedIn):
 		return exitNotLoggedIn

@@ -1,0 +1,495 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"fastcheck/api"
+	"fastcheck/client"
+	"fastcheck/store"
+
+	"github.com/mdp/qrterminal/v3"
+)
+
+func loginCommand() cliCommand {
+	return cliCommand{
+		name:    "login",
+		summary: "log in: show a QR code for the phone app and wait for its approval",
+		about: `Logs this terminal in to a Fastcheck server. It makes the profile's key pair
+on first use (kept in the OS keyring), asks the server for a login session
+bound to that key, and shows the QR code, its URL and the key fingerprint.
+Scan the code with the phone app (or run 'fastcheck phone approve URL') and
+check that the phone shows the same fingerprint. The command waits until the
+login is approved or the code expires; on a terminal it then asks before
+starting a new one. The session is stored in the keyring with the key.
+
+With --json it prints one JSON object per line: {"event":"waiting",...}
+with the approveUrl, then {"event":"loggedIn",...} (or "alreadyLoggedIn").`,
+		examples: []string{
+			"fastcheck login",
+			"fastcheck login --server https://fastcheck.store/api --profile work",
+			"fastcheck login --no-qr --json        # for scripts: read approveUrl from the first line",
+			"fastcheck login --insecure-storage    # no OS keyring: keep the key in a 0600 file",
+		},
+		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
+			noQR := fs.Bool("no-qr", false, "print the approve URL only, without the QR code")
+			force := fs.Bool("force", false, "start a new login even if the profile is logged in")
+			return func(args []string) int {
+				if len(args) > 0 {
+					return usageError("login", "unexpected argument %q", args[0])
+				}
+				return runLogin(g, *noQR, *force)
+			}
+		},
+	}
+}
+
+// loginEvent is one line of `login --json`.
+type loginEvent struct {
+	Event       string `json:"event"` // waiting, loggedIn, alreadyLoggedIn, expired
+	Profile     string `json:"profile"`
+	Server      string `json:"server"`
+	Fingerprint string `json:"fingerprint"`
+	ApproveURL  string `json:"approveUrl,omitempty"`
+	Expires     string `json:"expires,omitempty"`
+	UserID      string `json:"userId,omitempty"`
+	Storage     string `json:"storage"`
+}
+
+func emit(ev loginEvent) {
+	b, _ := json.Marshal(ev)
+	os.Stdout.Write(append(b, '\n'))
+}
+
+func runLogin(g *globals, noQR, force bool) int {
+	cfg, set, err := g.settings()
+	if err != nil {
+		return failCLI("login", err, set)
+	}
+	ps, err := secrets(set)
+	if err != nil {
+		return failCLI("login", err, set)
+	}
+	key, created, err := ps.Key(true)
+	if err != nil {
+		return failCLI("login", err, set)
+	}
+	c, err := newClient(set, key, "")
+	if err != nil {
+		return failCLI("login", err, set)
+	}
+	ctx, stop := g.context(false)
+	defer stop()
+	fp := c.Fingerprint()
+	base := loginEvent{Profile: set.Profile, Server: c.BaseURL(), Fingerprint: fp, Storage: ps.Secrets.Where()}
+	out := io.Writer(os.Stdout)
+	if g.json {
+		out = io.Discard
+	}
+
+	// Already logged in: say so, unless --force.
+	old, err := ps.Session()
+	if err == nil {
+		actx, cancel := context.WithTimeout(ctx, g.timeout)
+		ws, werr := c.Websession(actx, old, 0)
+		cancel()
+		if werr == nil && ws.State != api.StateExpired && (ws.Status || ws.State == api.StateApproved) && !force {
+			ev := base
+			ev.Event, ev.UserID, ev.Expires = "alreadyLoggedIn", ws.UserID, ws.Expires
+			if g.json {
+				emit(ev)
+			}
+			fmt.Fprintf(out, "Already logged in as %s on %s (profile %s).\nRun 'fastcheck login --force' to log in again, or 'fastcheck logout'.\n",
+				client.Sanitize(ws.UserID), c.BaseURL(), set.Profile)
+			return exitOK
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return failCLI("login", err, set)
+	}
+	if created {
+		fmt.Fprintf(out, "Made a new key pair for profile %s in %s.\n", set.Profile, ps.Secrets.Where())
+	}
+
+	var ws api.Websession
+	for {
+		wctx, cancel := context.WithTimeout(ctx, g.timeout)
+		ws, err = c.CreateWebsession(wctx)
+		cancel()
+		if err != nil {
+			return failCLI("login", err, set)
+		}
+		approve := c.ApproveURL(ws.SessionID)
+		if g.json {
+			ev := base
+			ev.Event, ev.ApproveURL, ev.Expires = "waiting", approve, ws.Expires
+			emit(ev)
+		} else {
+			showLogin(out, approve, fp, ws.Expires, noQR)
+		}
+		countdown := startCountdown(ws.Expires, !g.json && isTerminal(os.Stdout))
+		done, err := c.WaitForLogin(ctx, ws.SessionID)
+		countdown()
+		if err == nil {
+			ws = done
+			break
+		}
+		if ctx.Err() != nil { // Ctrl+C: withdraw the QR so it cannot be approved later
+			dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			c.DeleteWebsession(dctx, ws.SessionID)
+			cancel()
+			fmt.Fprintln(os.Stderr, "fastcheck login: cancelled; the login code was withdrawn")
+			return exitError
+		}
+		if !errors.Is(err, client.ErrGone) {
+			return failCLI("login", err, set)
+		}
+		if g.json {
+			ev := base
+			ev.Event = "expired"
+			emit(ev)
+		}
+		if g.json || !isTerminal(os.Stdin) {
+			fmt.Fprintln(os.Stderr, "fastcheck login: the login code expired before it was approved; run 'fastcheck login' again")
+			return exitError
+		}
+		// The spec: after expiry, wait for the user before asking for a new one.
+		again, err := confirm(os.Stdin, os.Stdout, "The login code expired. Start a new login? [y/N] ")
+		if err != nil || !again {
+			fmt.Println("Not logged in.")
+			return exitError
+		}
+	}
+
+	if err := ps.SetSession(c.Session()); err != nil {
+		return failCLI("login", err, set)
+	}
+	p := cfg.Profile(set.Profile)
+	p.Server, p.InsecureStorage, p.AllowInsecureHTTP = c.BaseURL(), set.InsecureStorage, set.AllowInsecureHTTP
+	if err := cfg.Save(store.ConfigPath()); err != nil {
+		fmt.Fprintf(os.Stderr, "fastcheck login: warning: could not save the profile to %s: %v\n", store.ConfigPath(), err)
+	}
+	if !set.InsecureStorage {
+		// An earlier --insecure-storage login of this profile left secrets
+		// in the file: the keyring has them now.
+		f := &store.FileSecrets{Path: store.InsecureSecretsPath()}
+		stale := store.ProfileSecrets{Secrets: f, Profile: set.Profile}
+		stale.DeleteSession()
+		stale.DeleteKey()
+	}
+	if old != "" && old != c.Session() { // --force: end the replaced session
+		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		c.DeleteWebsession(dctx, old)
+		cancel()
+	}
+	if g.json {
+		ev := base
+		ev.Event, ev.UserID, ev.Expires = "loggedIn", ws.UserID, ws.Expires
+		emit(ev)
+		return exitOK
+	}
+	fmt.Printf("Logged in as %s on %s (profile %s).\n", client.Sanitize(ws.UserID), c.BaseURL(), set.Profile)
+	return exitOK
+}
+
+// qrText renders the login QR with half blocks (two modules per line)
+// into a buffer. Light modules are drawn; on a terminal they are pinned
+// to white on black so the code is not inverted on light themes.
+func qrText(s string, colors bool) string {
+	var b strings.Builder
+	qrterminal.GenerateWithConfig(s, qrterminal.Config{
+		Level: qrterminal.M, Writer: &b, HalfBlocks: true, QuietZone: 2,
+		BlackChar: qrterminal.BLACK_BLACK, WhiteChar: qrterminal.WHITE_WHITE,
+		WhiteBlackChar: qrterminal.WHITE_BLACK, BlackWhiteChar: qrterminal.BLACK_WHITE,
+	})
+	if !colors {
+		return b.String()
+	}
+	var c strings.Builder
+	for _, line := range strings.SplitAfter(b.String(), "\n") {
+		if l := strings.TrimSuffix(line, "\n"); l != "" {
+			c.WriteString("\x1b[97;40m" + l + "\x1b[0m\n")
+		}
+	}
+	return c.String()
+}
+
+func showLogin(w io.Writer, approveURL, fingerprint, expires string, noQR bool) {
+	if noQR {
+		fmt.Fprintln(w, "Open this URL with the Fastcheck phone app (or run 'fastcheck phone approve URL' there):")
+	} else {
+		fmt.Fprintln(w, "Scan this code with the Fastcheck phone app:")
+		fmt.Fprintln(w)
+		fmt.Fprint(w, qrText(approveURL, isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == ""))
+	}
+	fmt.Fprintln(w)
+	exp := "-"
+	if t, err := api.ParseTime(expires); err == nil {
+		exp = t.Local().Format("15:04:05")
+	}
+	fields(w,
+		"  URL", approveURL,
+		"  Fingerprint", fingerprint+"   (the phone must show the same)",
+		"  Expires", exp)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "Waiting for approval… (Ctrl+C to cancel)")
+}
+
+// startCountdown shows the time left on the terminal's last line until
+// the returned stop is called. Without a terminal it does nothing.
+func startCountdown(expires string, on bool) (stop func()) {
+	t, err := api.ParseTime(expires)
+	if !on || err != nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			left := max(time.Until(t).Round(time.Second), 0)
+			fmt.Printf("\r\x1b[K  %d:%02d left", int(left.Minutes()), int(left.Seconds())%60)
+			select {
+			case <-done:
+				fmt.Print("\r\x1b[K")
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func logoutCommand() cliCommand {
+	return cliCommand{
+		name:    "logout",
+		summary: "log out: end the session on the server and wipe it here",
+		about: `Ends the profile's session on the server (DELETE /websession/{id}) and wipes
+it from the keyring. The key pair stays, so the next login shows the same
+fingerprint; --forget-key wipes it too.
+
+If the server cannot be reached, nothing is wiped (so you can retry),
+unless --forget-key is given: without the key the session is useless, so
+both are wiped and the server's copy simply expires.`,
+		examples: []string{
+			"fastcheck logout",
+			"fastcheck logout --profile work --forget-key",
+		},
+		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
+			forget := fs.Bool("forget-key", false, "also wipe the profile's key pair")
+			return func(args []string) int {
+				if len(args) > 0 {
+					return usageError("logout", "unexpected argument %q", args[0])
+				}
+				_, set, err := g.settings()
+				if err != nil {
+					return failCLI("logout", err, set)
+				}
+				ctx, stop := g.context(true)
+				defer stop()
+				res, err := logoutProfile(ctx, set, *forget)
+				if err != nil {
+					return failCLI("logout", err, set)
+				}
+				if g.json {
+					return printJSON(res)
+				}
+				switch {
+				case !res.HadSession:
+					fmt.Printf("Not logged in (profile %s).\n", set.Profile)
+				case res.ServerEnded:
+					fmt.Printf("Logged out of %s (profile %s).\n", res.Server, set.Profile)
+				default:
+					fmt.Printf("Logged out here (profile %s); the server could not be told, so its session expires by itself.\n", set.Profile)
+				}
+				if res.KeyForgotten {
+					fmt.Println("The key pair is wiped; the next login makes a new one.")
+				}
+				return exitOK
+			}
+		},
+	}
+}
+
+type logoutResult struct {
+	Profile      string `json:"profile"`
+	Server       string `json:"server"`
+	HadSession   bool   `json:"hadSession"`
+	ServerEnded  bool   `json:"serverEnded"`
+	KeyForgotten bool   `json:"keyForgotten"`
+}
+
+// logoutProfile ends the profile's session on the server and wipes it
+// locally; forgetKey wipes the key pair too.
+func logoutProfile(ctx context.Context, set store.Settings, forgetKey bool) (logoutResult, error) {
+	res := logoutResult{Profile: set.Profile, Server: set.Server}
+	ps, err := secrets(set)
+	if err != nil {
+		return res, err
+	}
+	session, err := ps.Session()
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return res, err
+	}
+	if err == nil {
+		res.HadSession = true
+		key, _, kerr := ps.Key(false)
+		var serr error
+		if kerr != nil {
+			serr = fmt.Errorf("no key to sign the logout with: %w", kerr)
+		} else if c, cerr := newClient(set, key, session); cerr != nil {
+			serr = cerr
+		} else {
+			res.Server = c.BaseURL()
+			serr = c.DeleteWebsession(ctx, session)
+		}
+		switch {
+		case serr == nil:
+			res.ServerEnded = true
+		case errors.Is(serr, client.ErrNotFound), errors.Is(serr, client.ErrNotLoggedIn), errors.Is(serr, client.ErrGone):
+			res.ServerEnded = true // already over on the server
+		case !forgetKey:
+			return res, fmt.Errorf("could not end the session on the server, so nothing was wiped: %s\n"+
+				"Retry, or run 'fastcheck logout --forget-key' to wipe the key as well, which makes the session useless", describe(serr))
+		default:
+			fmt.Fprintf(os.Stderr, "fastcheck logout: warning: could not end the session on the server (%s); wiping the key makes it useless\n", describe(serr))
+		}
+		if err := ps.DeleteSession(); err != nil {
+			return res, err
+		}
+	}
+	if forgetKey {
+		if err := ps.DeleteKey(); err != nil {
+			return res, err
+		}
+		res.KeyForgotten = true
+	}
+	return res, nil
+}
+
+func whoamiCommand() cliCommand {
+	return cliCommand{
+		name:    "whoami",
+		summary: "show the profile, server, session state and key fingerprint",
+		about: `Shows which profile and server are in use, whether the server answers,
+whether the profile is logged in (asking the server), as whom, and the key
+fingerprint. Exits 0 when logged in, 3 when not, 1 when it cannot tell
+(the server is unreachable).`,
+		examples: []string{
+			"fastcheck whoami",
+			"fastcheck whoami --json | jq -r .userId",
+			"fastcheck whoami >/dev/null || fastcheck login",
+		},
+		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
+			return func(args []string) int {
+				if len(args) > 0 {
+					return usageError("whoami", "unexpected argument %q", args[0])
+				}
+				return runWhoami(g)
+			}
+		},
+	}
+}
+
+type whoamiResult struct {
+	Profile         string `json:"profile"`
+	Server          string `json:"server"`
+	ServerReachable bool   `json:"serverReachable"`
+	Storage         string `json:"storage"`
+	Fingerprint     string `json:"fingerprint"`     // "" without a key
+	Session         string `json:"session"`         // active, none, ended, expired, unknown
+	UserID          string `json:"userId"`          // "" unless active
+	Expires         string `json:"expires"`         // the session's expiry, "" unless active
+	Error           string `json:"error,omitempty"` // why the session state is unknown
+}
+
+func runWhoami(g *globals) int {
+	_, set, err := g.settings()
+	if err != nil {
+		return failCLI("whoami", err, set)
+	}
+	ps, err := secrets(set)
+	if err != nil {
+		return failCLI("whoami", err, set)
+	}
+	res := whoamiResult{Profile: set.Profile, Server: set.Server, Storage: ps.Secrets.Where(), Session: "none"}
+	key, _, err := ps.Key(false)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return failCLI("whoami", err, set)
+	}
+	if key != nil {
+		res.Fingerprint = api.Fingerprint(key.Public().(ed25519.PublicKey))
+	}
+	session, err := ps.Session()
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return failCLI("whoami", err, set)
+	}
+	c, err := newClient(set, key, session)
+	if err != nil {
+		return failCLI("whoami", err, set)
+	}
+	res.Server = c.BaseURL()
+	ctx, stop := g.context(true)
+	defer stop()
+	perr := c.Ping(ctx)
+	res.ServerReachable = perr == nil
+	code := exitNotLoggedIn
+	if session != "" && key != nil {
+		ws, err := c.Websession(ctx, session, 0)
+		switch {
+		case err == nil && ws.State != api.StateExpired && (ws.Status || ws.State == api.StateApproved):
+			res.Session, res.UserID, res.Expires, code = "active", ws.UserID, ws.Expires, exitOK
+		case err == nil:
+			res.Session = "expired"
+		case errors.Is(err, client.ErrNotFound), errors.Is(err, client.ErrNotLoggedIn), errors.Is(err, client.ErrGone):
+			res.Session = "ended"
+		default:
+			res.Session, res.Error, code = "unknown", describe(err), exitError
+		}
+	}
+	if g.json {
+		printJSON(res)
+		return code
+	}
+	reach := "reachable"
+	if perr != nil {
+		reach = "NOT reachable: " + describe(perr)
+	}
+	fp := res.Fingerprint
+	if fp == "" {
+		fp = "- (no key yet; login makes one)"
+	}
+	state := map[string]string{
+		"active":  "logged in until " + when(res.Expires),
+		"none":    "not logged in",
+		"ended":   "ended (logged out on the server)",
+		"expired": "expired",
+		"unknown": "unknown: " + res.Error,
+	}[res.Session]
+	kv := []string{
+		"Profile", set.Profile,
+		"Server", res.Server + " (" + reach + ")",
+		"Storage", res.Storage,
+		"Fingerprint", fp,
+		"Session", state,
+	}
+	if res.UserID != "" {
+		kv = append(kv, "User", client.Sanitize(res.UserID))
+	}
+	fields(os.Stdout, kv...)
+	if code == exitNotLoggedIn {
+		fmt.Println("Run 'fastcheck login" + profileArg(set) + "' to log in.")
+	}
+	return code
+}

@@ -1,0 +1,158 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+
+	"fastcheck/store"
+)
+
+func profileCommand() cliCommand {
+	return cliCommand{
+		name:     "profile",
+		synopsis: "list | use NAME | remove NAME",
+		summary:  "list the named profiles, pick the default one, remove one",
+		about: `A profile is one account on one server: its own key pair and session in the
+keyring, and its server in the config file (` + "`" + `fastcheck login --profile NAME
+--server URL` + "`" + ` makes one). Pick a profile for one command with --profile NAME
+or $` + store.EnvProfile + `.
+
+  list          the profiles in the config file (--names: names only)
+  use NAME      make NAME the default profile
+  remove NAME   log NAME out (also on the server, if it answers), wipe its
+                key pair and session, and drop it from the config file`,
+		examples: []string{
+			"fastcheck profile list",
+			"fastcheck login --profile work --server https://fastcheck.store/api",
+			"fastcheck profile use work",
+			"fastcheck profile remove old",
+		},
+		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
+			names := fs.Bool("names", false, "list: print the profile names only, one a line")
+			return func(args []string) int {
+				if len(args) == 0 {
+					return usageError("profile", "give list, use NAME or remove NAME")
+				}
+				switch sub, rest := args[0], args[1:]; {
+				case sub == "list" && len(rest) == 0:
+					return profileList(g, *names)
+				case sub == "use" && len(rest) == 1:
+					return profileUse(g, rest[0])
+				case sub == "remove" && len(rest) == 1:
+					return profileRemove(g, rest[0])
+				case sub == "list" || sub == "use" || sub == "remove":
+					return usageError("profile", "wrong arguments for %s", sub)
+				default:
+					return usageError("profile", "unknown subcommand %q (list, use, remove)", sub)
+				}
+			}
+		},
+	}
+}
+
+type profileRow struct {
+	Name              string `json:"name"`
+	Server            string `json:"server"`
+	Default           bool   `json:"default"`
+	InsecureStorage   bool   `json:"insecureStorage"`
+	AllowInsecureHTTP bool   `json:"allowInsecureHttp"`
+}
+
+func profileList(g *globals, namesOnly bool) int {
+	cfg, set, err := g.settings()
+	if err != nil {
+		return failCLI("profile", err, set)
+	}
+	def := cfg.DefaultProfile
+	if def == "" {
+		def = store.DefaultProfile
+	}
+	rows := []profileRow{}
+	for _, n := range cfg.ProfileNames() {
+		p := cfg.Profiles[n]
+		server := p.Server
+		if server == "" {
+			server = cfg.Server
+		}
+		if server == "" {
+			server = store.DefaultServer
+		}
+		rows = append(rows, profileRow{Name: n, Server: server, Default: n == def, InsecureStorage: p.InsecureStorage, AllowInsecureHTTP: p.AllowInsecureHTTP})
+	}
+	switch {
+	case g.json:
+		return printJSON(map[string]any{"default": def, "profiles": rows})
+	case namesOnly:
+		for _, r := range rows {
+			fmt.Println(r.Name)
+		}
+		return exitOK
+	case len(rows) == 0:
+		fmt.Printf("No profiles yet; 'fastcheck login' makes %q. Config file: %s\n", def, store.ConfigPath())
+		return exitOK
+	}
+	t := table{head: []string{"", "PROFILE", "SERVER", "STORAGE"}}
+	for _, r := range rows {
+		mark, storage := " ", "OS keyring"
+		if r.Default {
+			mark = "*"
+		}
+		if r.InsecureStorage {
+			storage = "file (insecure)"
+		}
+		t.add(mark, r.Name, r.Server, storage)
+	}
+	t.write(os.Stdout)
+	fmt.Printf("\n* is the default. Config file: %s\n", store.ConfigPath())
+	return exitOK
+}
+
+func profileUse(g *globals, name string) int {
+	if err := store.ValidProfileName(name); err != nil {
+		return usageError("profile", "%v", err)
+	}
+	cfg, set, err := g.settings()
+	if err != nil {
+		return failCLI("profile", err, set)
+	}
+	cfg.DefaultProfile = name
+	cfg.Profile(name)
+	if err := cfg.Save(store.ConfigPath()); err != nil {
+		return failCLI("profile", err, set)
+	}
+	if g.json {
+		return printJSON(map[string]any{"default": name})
+	}
+	fmt.Printf("The default profile is now %s.\n", name)
+	return exitOK
+}
+
+func profileRemove(g *globals, name string) int {
+	if err := store.ValidProfileName(name); err != nil {
+		return usageError("profile", "%v", err)
+	}
+	g.profile = name
+	cfg, set, err := g.settings()
+	if err != nil {
+		return failCLI("profile", err, set)
+	}
+	ctx, stop := g.context(true)
+	defer stop()
+	res, err := logoutProfile(ctx, set, true)
+	if err != nil {
+		return failCLI("profile", err, set)
+	}
+	delete(cfg.Profiles, name)
+	if cfg.DefaultProfile == name {
+		cfg.DefaultProfile = ""
+	}
+	if err := cfg.Save(store.ConfigPath()); err != nil {
+		return failCLI("profile", err, set)
+	}
+	if g.json {
+		return printJSON(map[string]any{"removed": name, "hadSession": res.HadSession, "serverEnded": res.ServerEnded})
+	}
+	fmt.Printf("Removed profile %s: its key pair and session are wiped.\n", name)
+	return exitOK
+}
