@@ -1,0 +1,378 @@
+package tui
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"fastcheck/api"
+	"fastcheck/client"
+)
+
+// Every message id used in the code exists in both languages with the same
+// format verbs, and every catalog entry is used.
+func TestCatalogComplete(t *testing.T) {
+	files, _ := filepath.Glob("*.go")
+	idRe := regexp.MustCompile(`"((?:key|short|help|dialog|small|banner|flash|err|setup|login|wallet|col|check|hist|details|cancel|logout|handover|create|accept)\.[a-z0-9]+)"`)
+	used := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") || f == "i18n.go" {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range idRe.FindAllStringSubmatch(string(b), -1) {
+			used[m[1]] = true
+		}
+	}
+	verbs := regexp.MustCompile(`%[a-z]`)
+	for id := range used {
+		for _, lang := range []string{LangEnglish, LangRussian} {
+			if _, ok := catalog[lang][id]; !ok {
+				t.Errorf("%s: missing %q", lang, id)
+			}
+		}
+		if en, ru := verbs.FindAllString(catalog[LangEnglish][id], -1), verbs.FindAllString(catalog[LangRussian][id], -1); !slices.Equal(en, ru) {
+			t.Errorf("%q: verbs differ: en %v, ru %v", id, en, ru)
+		}
+	}
+	for lang, msgs := range catalog {
+		for id := range msgs {
+			if !used[id] {
+				t.Errorf("%s: %q is not used", lang, id)
+			}
+		}
+	}
+}
+
+func TestLocaleFormats(t *testing.T) {
+	en, ru := newLocale("en_US.UTF-8", time.UTC), newLocale("ru_RU.UTF-8", time.UTC)
+	for _, tc := range []struct {
+		l         *locale
+		v         int64
+		cur, want string
+	}{
+		{en, 158000, "RUB", "RUB 1,580.00"},
+		{ru, 158000, "RUB", "1\u00a0580,00\u00a0₽"},
+		{en, 5, "RUB", "RUB 0.05"},
+		{ru, -1234567, "RUB", "−12\u00a0345,67\u00a0₽"},
+		{en, 1500, "JPY", "JPY 1,500"},
+		{ru, 1500, "KWD", "1,500\u00a0KD"},
+		{en, 100000000000, "USD", "USD 1,000,000,000.00"},
+	} {
+		if got := tc.l.Money(tc.v, tc.cur); got != tc.want {
+			t.Errorf("%s Money(%d, %s) = %q, want %q", tc.l.lang, tc.v, tc.cur, got, tc.want)
+		}
+	}
+	d := 6*24*time.Hour + 23*time.Hour + 5*time.Minute
+	if got := en.Duration(d); got != "6d 23h" {
+		t.Errorf("Duration = %q", got)
+	}
+	if got := ru.Duration(90 * time.Second); got != "1м 30с" {
+		t.Errorf("Duration ru = %q", got)
+	}
+	if got := en.Clock(119*time.Second + time.Millisecond); got != "2:00" {
+		t.Errorf("Clock = %q", got)
+	}
+	at := time.Date(2026, 1, 19, 10, 0, 0, 0, time.UTC)
+	if en.DateTime(at) != "2026-01-19 10:00" || ru.DateTime(at) != "19.01.2026 10:00" {
+		t.Errorf("DateTime: %q %q", en.DateTime(at), ru.DateTime(at))
+	}
+}
+
+func TestLangFromEnv(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{}, "en"},
+		{map[string]string{"LANG": "ru_RU.UTF-8"}, "ru"},
+		{map[string]string{"LANG": "ru_RU.UTF-8", "LC_ALL": "C"}, "en"},
+		{map[string]string{"LANG": "en_US.UTF-8", "LC_MESSAGES": "ru_RU"}, "ru"},
+	} {
+		if got := LangFromEnv(env(tc.env)); got != tc.want {
+			t.Errorf("%v: %s, want %s", tc.env, got, tc.want)
+		}
+	}
+}
+
+func TestFormatNumber(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                    "",
+		"1234":                "1234",
+		"12345":               "1234-5",
+		"1234-":               "1234",
+		"123456780001":        "1234-5678-0001",
+		"1234 5678 0001 9999": "1234-5678-0001",
+		"12a34-56":            "1234-56",
+	} {
+		if got := formatNumber(in); got != want {
+			t.Errorf("formatNumber(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestAmountProblem(t *testing.T) {
+	tr := newLocale("en", time.UTC)
+	for _, tc := range []struct{ in, cur, want string }{
+		{"abc", "RUB", "Not an amount"},
+		{"12.345", "RUB", "At most 2 decimal places"},
+		{"12.5", "JPY", "JPY has no fractional units"},
+		{"0", "RUB", "more than zero"},
+		{"0.00", "RUB", "more than zero"},
+		{"99999999999", "RUB", "Too large"},
+		{"1.2.3", "RUB", "Not an amount"},
+	} {
+		if _, err := api.ParseMajor(tc.in, tc.cur); err == nil {
+			t.Fatalf("ParseMajor(%q) accepted it", tc.in)
+		}
+		if got := amountProblem(tr, tc.in, tc.cur); !strings.Contains(got, tc.want) {
+			t.Errorf("amountProblem(%q, %s) = %q, want %q", tc.in, tc.cur, got, tc.want)
+		}
+	}
+}
+
+func TestListState(t *testing.T) {
+	l := listState{}
+	l.setHeight(5)
+	l.setN(100)
+	l.bottom()
+	if l.cursor != 99 || l.offset != 95 {
+		t.Fatalf("bottom: %+v", l)
+	}
+	l.pageUp()
+	if l.cursor != 95 || l.offset != 95 {
+		t.Fatalf("pageUp: %+v", l)
+	}
+	l.move(-1)
+	if l.cursor != 94 || l.offset != 94 {
+		t.Fatalf("move: %+v", l)
+	}
+	l.scroll(-10)
+	if l.offset != 84 || l.cursor != 88 {
+		t.Fatalf("scroll: %+v", l)
+	}
+	if !l.clickRow(2) || l.cursor != 86 {
+		t.Fatalf("click: %+v", l)
+	}
+	l.setN(3)
+	if l.cursor != 2 || l.offset != 0 {
+		t.Fatalf("shrink: %+v", l)
+	}
+	l.setN(0)
+	if l.cursor != 0 || l.offset != 0 {
+		t.Fatalf("empty: %+v", l)
+	}
+}
+
+// walletModel is a model on the wallet with canned data, no commands run.
+func walletModel(t testing.TB, w, h int, hist int) *Model {
+	t.Helper()
+	f := newFakeAPI()
+	f.approved = true
+	m := newModel(t.Context(), fakeOptions(t, f, "en", fakeSession))
+	t.Cleanup(m.shutdown)
+	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
+	m.cur = pageWallet
+	m.wallet.on = true
+	m.c.bal = &api.Balance{Balance: 15_000_000, Currency: "RUB"}
+	m.c.userID = fakeUser
+	m.Update(activeMsg{rows: toActiveRows([]api.ActiveCheck{
+		{Fastcheck: "1234-5678-0001", Amount: 158000, Currency: "RUB", Code: "0042", CreatedAt: "2026-01-19T09:00:00Z", Expiration: "2026-01-26T09:00:00Z"},
+	})})
+	m.Update(historyMsg{rows: toHistRows(manyHistory(hist), m.c.tr)})
+	return m
+}
+
+func manyHistory(n int) []api.HistoryCheck {
+	out := make([]api.HistoryCheck, n)
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range out {
+		num := api.NewCheckNumber()
+		at := api.FormatTime(base.Add(time.Duration(i) * time.Minute))
+		if i%2 == 0 {
+			out[i] = api.HistoryCheck{Fastcheck: num, Amount: int64(100 + i*37%100000), Currency: "RUB", Type: "accepted", AcceptedAt: at, Status: "used"}
+		} else {
+			out[i] = api.HistoryCheck{Fastcheck: num, Amount: int64(100 + i*53%100000), Currency: "RUB", Type: "created", CreatedAt: at, UsedAt: at, Status: "used"}
+		}
+	}
+	return out
+}
+
+func TestTextInputsCaptureKeys(t *testing.T) {
+	m := walletModel(t, 80, 24, 10)
+	m.Update(keyMsg("a"))
+	m.Update(navMsg{to: pageAccept})
+	if m.cur != pageAccept || !m.active().capturing() {
+		t.Fatal("not on the accept form")
+	}
+	for _, k := range []string{"q", "?", "L", "r"} {
+		_, cmd := m.Update(keyMsg(k))
+		if m.quitting || m.showHelp || m.dialog != nil {
+			t.Fatalf("%q fired while typing", k)
+		}
+		if cmd != nil {
+			if _, ok := cmd().(tea.QuitMsg); ok {
+				t.Fatalf("%q quit while typing", k)
+			}
+		}
+	}
+	// ctrl+c always quits.
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyCtrlC})
+	if !m.quitting || cmd == nil {
+		t.Fatal("ctrl+c did not quit")
+	}
+}
+
+func TestFilterAndSortHistory(t *testing.T) {
+	m := walletModel(t, 80, 24, 0)
+	m.Update(historyMsg{rows: toHistRows([]api.HistoryCheck{
+		{Fastcheck: "1111-0000-0001", Amount: 500, Currency: "RUB", Type: "accepted", AcceptedAt: "2026-01-03T00:00:00Z", Status: "used"},
+		{Fastcheck: "2222-0000-0002", Amount: 9000, Currency: "RUB", Type: "created", CreatedAt: "2026-01-01T00:00:00Z", UsedAt: "2026-01-02T00:00:00Z", Status: "used"},
+		{Fastcheck: "3333-0000-0003", Amount: 100, Currency: "RUB", Type: "created", CreatedAt: "2026-01-01T00:00:00Z", Status: "cancelled", ResolvedAt: "2026-01-04T00:00:00Z"},
+	}, m.c.tr)})
+	m.Update(keyMsg("2"))
+	numbers := func() []string {
+		var out []string
+		for _, i := range m.wallet.order {
+			out = append(out, m.wallet.hist[i].Fastcheck)
+		}
+		return out
+	}
+	if got := numbers(); !slices.Equal(got, []string{"3333-0000-0003", "1111-0000-0001", "2222-0000-0002"}) {
+		t.Fatalf("by date: %v", got)
+	}
+	m.Update(keyMsg("s"))
+	if got := numbers(); !slices.Equal(got, []string{"2222-0000-0002", "1111-0000-0001", "3333-0000-0003"}) {
+		t.Fatalf("by amount: %v", got)
+	}
+	m.Update(keyMsg("S"))
+	if got := numbers(); got[0] != "3333-0000-0003" {
+		t.Fatalf("reversed: %v", got)
+	}
+	// "/" opens the filter; q typed there filters, it does not quit.
+	m.Update(keyMsg("/"))
+	if !m.active().capturing() {
+		t.Fatal("the filter does not capture keys")
+	}
+	for _, r := range "refund" {
+		m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+	if got := numbers(); !slices.Equal(got, []string{"3333-0000-0003"}) {
+		t.Fatalf("filter refund: %v", got)
+	}
+	if !strings.Contains(m.View(), "1 of 3") {
+		t.Fatalf("no match count:\n%s", m.View())
+	}
+	m.Update(keyMsg("enter"))
+	if m.active().capturing() || len(m.wallet.order) != 1 {
+		t.Fatal("enter should keep the filter and leave the input")
+	}
+	m.Update(keyMsg("esc"))
+	if len(m.wallet.order) != 3 {
+		t.Fatal("esc should clear the filter")
+	}
+}
+
+func TestHelpToggleAndFooter(t *testing.T) {
+	m := walletModel(t, 80, 24, 3)
+	if !strings.Contains(m.View(), "y copy") {
+		t.Fatalf("footer lacks the copy key:\n%s", m.View())
+	}
+	m.Update(keyMsg("2"))
+	v := m.View()
+	if strings.Contains(v, "y copy") || !strings.Contains(v, "/ filter") {
+		t.Fatalf("history footer should offer filter, not copy:\n%s", v)
+	}
+	m.Update(keyMsg("?"))
+	if !m.showHelp || !strings.Contains(m.View(), "Keys") {
+		t.Fatal("? did not open the help")
+	}
+	m.Update(keyMsg("?"))
+	if m.showHelp {
+		t.Fatal("? did not close the help")
+	}
+}
+
+func TestMouseTabsAndRows(t *testing.T) {
+	m := walletModel(t, 80, 24, 50)
+	// Row 1 of the screen is the tabs line (row 0 is the header).
+	histX := 1 + len("Active checks (1)") + 2 + 3 + 1
+	m.Update(tea.MouseMsg{X: histX, Y: 1, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	if m.wallet.tab != tabHistory {
+		t.Fatal("click on the History tab did not switch")
+	}
+	m.Update(tea.MouseMsg{X: 10, Y: 1 + listTop + 4, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	if m.wallet.hList.cursor != 4 {
+		t.Fatalf("click on row 4 selected %d", m.wallet.hList.cursor)
+	}
+	m.Update(tea.MouseMsg{X: 10, Y: 5, Action: tea.MouseActionPress, Button: tea.MouseButtonWheelDown})
+	if m.wallet.hList.offset != 3 {
+		t.Fatalf("wheel: offset %d", m.wallet.hList.offset)
+	}
+}
+
+func TestResizeAndTooSmall(t *testing.T) {
+	m := walletModel(t, 80, 24, 1000)
+	for _, s := range [][2]int{{0, 0}, {1, 1}, {59, 24}, {80, 17}, {60, 18}, {200, 60}, {80, 24}} {
+		m.Update(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
+		v := m.View()
+		if s[0] == 0 {
+			if v != "" {
+				t.Fatalf("0×0 drew %q", v)
+			}
+			continue
+		}
+		lines := strings.Split(v, "\n")
+		if len(lines) != s[1] {
+			t.Fatalf("%v: %d lines", s, len(lines))
+		}
+		for _, l := range lines {
+			if w := lipgloss.Width(l); w > s[0] {
+				t.Fatalf("%v: line of %d cells: %q", s, w, l)
+			}
+		}
+		small := s[0] < MinWidth || s[1] < MinHeight
+		if got := strings.Contains(v, "too small"); s[0] >= 30 && got != small {
+			t.Fatalf("%v: too-small screen %v, want %v:\n%s", s, got, small, v)
+		}
+	}
+}
+
+func TestServerTextSanitized(t *testing.T) {
+	m := walletModel(t, 100, 30, 0)
+	m.Update(activeMsg{rows: toActiveRows([]api.ActiveCheck{
+		{Fastcheck: "1234-5678-0001\x1b[31m\x1b]52;c;ZXZpbA==\x07", Amount: 1, Currency: "RUB\x1b[2J", Code: "00\r42"},
+	})})
+	m.Update(flashMsg{text: m.c.errText(&client.Error{Kind: client.ErrBadRequest, Message: "bad \x1b]0;title\x07thing"}), err: true})
+	v := m.View()
+	if strings.ContainsAny(v, "\x1b\x07\r") {
+		t.Fatalf("control characters reached the screen: %q", v)
+	}
+}
+
+func TestColorProfileQR(t *testing.T) {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	r.SetHasDarkBackground(false)
+	img, err := makeQR(makeStyles(r), "hello", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Explicit white-on-black, whatever the theme.
+	if !strings.Contains(img.lines[1], "38;2;255;255;255") || !strings.Contains(img.lines[1], "48;2;0;0;0") {
+		t.Fatalf("the QR lacks explicit colours: %q", img.lines[1])
+	}
+}

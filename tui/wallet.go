@@ -1,0 +1,880 @@
+package tui
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"fastcheck/api"
+	"fastcheck/client"
+)
+
+const (
+	tabActive = iota
+	tabHistory
+)
+
+type sortKey int
+
+const (
+	sortDate sortKey = iota
+	sortAmount
+)
+
+// activeRow is an active check with its times parsed.
+type activeRow struct {
+	api.ActiveCheck
+	created, expires time.Time
+}
+
+// histRow is a history row with what the list needs precomputed, so that
+// sorting and filtering 100,000 rows never parses a time.
+type histRow struct {
+	api.HistoryCheck
+	when, created, resolved time.Time
+	kind                    histKind
+	search                  string // lower-case text the filter matches
+}
+
+type histKind int
+
+const (
+	histReceived histKind = iota // accepted by this user: money in
+	histPaid                     // created and accepted by someone: money out
+	histRefunded                 // created, then expired or cancelled: money back
+	histOther
+)
+
+func classify(h api.HistoryCheck) histKind {
+	switch {
+	case h.Type == api.TypeAccepted:
+		return histReceived
+	case h.Type == api.TypeCreated && h.Status == api.CheckUsed:
+		return histPaid
+	case h.Type == api.TypeCreated && (h.Status == api.CheckExpired || h.Status == api.CheckCancelled):
+		return histRefunded
+	}
+	return histOther
+}
+
+// Messages of the wallet.
+type (
+	activeMsg struct {
+		rows []activeRow
+		err  error
+	}
+	historyMsg struct {
+		rows []histRow
+		err  error
+	}
+	walletTickMsg struct{ gen int }
+	cancelledMsg  struct {
+		res api.CancelCheckResponse
+		err error
+	}
+)
+
+// walletPage is the header's balance plus two tabs, Active checks and
+// History, each a windowed list with a details pane for the selection.
+type walletPage struct {
+	c    *common
+	w, h int
+	on   bool
+	gen  int
+
+	tab      int
+	active   []activeRow
+	hist     []histRow
+	order    []int32 // history rows shown: filtered and sorted indices
+	aList    listState
+	hList    listState
+	loadedA  bool
+	loadedH  bool
+	sortBy   sortKey
+	sortAsc  bool
+	filter   textinput.Model
+	filterOn bool // the filter input has the focus
+}
+
+func newWalletPage(c *common) *walletPage {
+	p := &walletPage{c: c}
+	p.filter = newTextInput(c.st, "/ ", c.tr.T("wallet.filterph"), 40)
+	return p
+}
+
+// newTextInput is a text input drawn with the session's styles, a steady
+// cursor (no blink timer), and no clipboard key (ctrl+v would read the
+// clipboard of the machine running the program, not the user's; a
+// terminal's paste still arrives as typed text).
+func newTextInput(st *styles, prompt, placeholder string, limit int) textinput.Model {
+	in := textinput.New()
+	in.Prompt = prompt
+	in.Placeholder = placeholder
+	in.CharLimit = limit
+	in.KeyMap.Paste.SetEnabled(false)
+	in.Cursor.SetMode(cursor.CursorStatic)
+	st.styleInput(&in)
+	return in
+}
+
+func (p *walletPage) title() string   { return p.c.tr.T("wallet.title") }
+func (p *walletPage) capturing() bool { return p.filterOn }
+
+func (p *walletPage) reset() {
+	p.active, p.hist, p.order = nil, nil, nil
+	p.loadedA, p.loadedH = false, false
+	p.aList, p.hList = listState{height: p.aList.height}, listState{height: p.hList.height}
+	p.filter.SetValue("")
+	p.filter.Blur()
+	p.filterOn = false
+	p.tab = tabActive
+}
+
+func (p *walletPage) enter() tea.Cmd {
+	p.on = true
+	p.gen++
+	return tea.Batch(p.refresh(), p.tick())
+}
+
+func (p *walletPage) leave() {
+	p.on = false
+	p.gen++
+	p.filterOn = false
+	p.filter.Blur()
+}
+
+// tick is the quiet refresh, re-armed only while the wallet is on screen.
+func (p *walletPage) tick() tea.Cmd {
+	gen := p.gen
+	return tea.Tick(p.c.opts.RefreshInterval, func(time.Time) tea.Msg { return walletTickMsg{gen: gen} })
+}
+
+// refresh loads the balance and both lists, in parallel.
+func (p *walletPage) refresh() tea.Cmd {
+	cl, ctx, tr := p.c.client, p.c.ctx, p.c.tr
+	active := func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		list, err := cl.ActiveChecks(ctx)
+		if err != nil {
+			return activeMsg{err: err}
+		}
+		return activeMsg{rows: toActiveRows(list)}
+	}
+	history := func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		list, err := cl.History(ctx)
+		if err != nil {
+			return historyMsg{err: err}
+		}
+		return historyMsg{rows: toHistRows(list, tr)}
+	}
+	return tea.Batch(p.c.fetchBalance(), active, history)
+}
+
+func toActiveRows(list []api.ActiveCheck) []activeRow {
+	rows := make([]activeRow, len(list))
+	for i, a := range list {
+		a.Fastcheck = client.Sanitize(a.Fastcheck)
+		a.Code = client.Sanitize(a.Code)
+		a.Currency = client.Sanitize(a.Currency)
+		rows[i] = activeRow{ActiveCheck: a, created: parseTime(a.CreatedAt), expires: parseTime(a.Expiration)}
+	}
+	// Soonest expiry first: those are the ones to hand over or cancel.
+	slices.SortStableFunc(rows, func(a, b activeRow) int { return a.expires.Compare(b.expires) })
+	return rows
+}
+
+func toHistRows(list []api.HistoryCheck, tr *locale) []histRow {
+	rows := make([]histRow, len(list))
+	for i, h := range list {
+		h.Fastcheck = client.Sanitize(h.Fastcheck)
+		h.Currency = client.Sanitize(h.Currency)
+		h.Status = client.Sanitize(h.Status)
+		h.Type = client.Sanitize(h.Type)
+		r := histRow{HistoryCheck: h, created: parseTime(h.CreatedAt), kind: classify(h)}
+		for _, s := range []string{h.AcceptedAt, h.UsedAt, h.ResolvedAt} {
+			if t := parseTime(s); !t.IsZero() {
+				r.resolved = t
+				break
+			}
+		}
+		r.when = r.resolved
+		if r.when.IsZero() {
+			r.when = r.created
+		}
+		r.search = strings.ToLower(strings.Join([]string{
+			h.Fastcheck, strings.ReplaceAll(h.Fastcheck, "-", ""),
+			api.FormatMinor(h.Amount, h.Currency), tr.Money(h.Amount, h.Currency),
+			h.Status, h.Type, tr.T(kindText(r.kind)), tr.DateTime(r.when),
+		}, "\x00"))
+		rows[i] = r
+	}
+	// Newest first; the sort keys re-order from here (stable).
+	slices.SortStableFunc(rows, func(a, b histRow) int { return b.when.Compare(a.when) })
+	return rows
+}
+
+func kindText(k histKind) string {
+	switch k {
+	case histReceived:
+		return "hist.received"
+	case histPaid:
+		return "hist.paid"
+	case histRefunded:
+		return "hist.refunded"
+	}
+	return "hist.other"
+}
+
+// reorder recomputes the shown history rows after data, filter or sort
+// changed (never in View). The selected check stays selected if it is
+// still shown.
+func (p *walletPage) reorder() {
+	keep := ""
+	if r := p.selectedHist(); r != nil {
+		keep = r.Fastcheck
+	}
+	q := strings.ToLower(strings.TrimSpace(p.filter.Value()))
+	p.order = p.order[:0]
+	for i := range p.hist {
+		if q == "" || strings.Contains(p.hist[i].search, q) {
+			p.order = append(p.order, int32(i))
+		}
+	}
+	if p.sortBy == sortAmount || p.sortAsc {
+		hist, asc, byAmount := p.hist, p.sortAsc, p.sortBy == sortAmount
+		slices.SortStableFunc(p.order, func(a, b int32) int {
+			var c int
+			if byAmount {
+				c = cmp.Compare(hist[a].Amount, hist[b].Amount)
+			} else {
+				c = hist[a].when.Compare(hist[b].when)
+			}
+			if !asc {
+				c = -c
+			}
+			return c
+		})
+	}
+	p.hList.setN(len(p.order))
+	if keep != "" {
+		for i, idx := range p.order {
+			if p.hist[idx].Fastcheck == keep {
+				p.hList.cursor = i
+				p.hList.clamp()
+				break
+			}
+		}
+	}
+}
+
+func (p *walletPage) selectedActive() *activeRow {
+	if p.aList.cursor < len(p.active) {
+		return &p.active[p.aList.cursor]
+	}
+	return nil
+}
+
+func (p *walletPage) selectedHist() *histRow {
+	if p.hList.cursor < len(p.order) {
+		return &p.hist[p.order[p.hList.cursor]]
+	}
+	return nil
+}
+
+func (p *walletPage) list() *listState {
+	if p.tab == tabHistory {
+		return &p.hList
+	}
+	return &p.aList
+}
+
+func (p *walletPage) update(msg tea.Msg) tea.Cmd {
+	c := p.c
+	switch msg := msg.(type) {
+	case activeMsg:
+		if msg.err != nil {
+			return p.failed(msg.err)
+		}
+		keep := ""
+		if r := p.selectedActive(); r != nil {
+			keep = r.Fastcheck
+		}
+		p.active, p.loadedA = msg.rows, true
+		p.aList.setN(len(p.active))
+		for i := range p.active {
+			if p.active[i].Fastcheck == keep {
+				p.aList.cursor = i
+				p.aList.clamp()
+			}
+		}
+	case historyMsg:
+		if msg.err != nil {
+			return p.failed(msg.err)
+		}
+		p.hist, p.loadedH = msg.rows, true
+		p.reorder()
+	case walletTickMsg:
+		if msg.gen == p.gen && p.on {
+			return tea.Batch(p.refresh(), p.tick())
+		}
+	case serverUpMsg:
+		if p.on {
+			return p.refresh()
+		}
+	case cancelledMsg:
+		if msg.err != nil {
+			return c.fail(msg.err)
+		}
+		var cmds []tea.Cmd
+		cmds = append(cmds, msgCmd(flashMsg{text: c.tr.Tf("flash.cancelled", client.Sanitize(msg.res.Fastcheck), c.tr.Money(msg.res.Amount, client.Sanitize(msg.res.Currency)))}))
+		if p.on {
+			cmds = append(cmds, p.refresh())
+		}
+		return tea.Batch(cmds...)
+	case tea.KeyMsg:
+		return p.key(msg)
+	case mouseMsg:
+		return p.mouse(msg)
+	}
+	return nil
+}
+
+// failed reports a list that did not load, once per refresh: only while
+// the wallet is on screen.
+func (p *walletPage) failed(err error) tea.Cmd {
+	if !p.on {
+		return nil
+	}
+	return p.c.fail(err)
+}
+
+func (p *walletPage) key(k tea.KeyMsg) tea.Cmd {
+	c, keys := p.c, p.c.keys
+	if p.filterOn {
+		switch {
+		case key.Matches(k, keys.ClearFilter):
+			p.filter.SetValue("")
+			p.filter.Blur()
+			p.filterOn = false
+			p.reorder()
+		case key.Matches(k, keys.ApplyFilter), k.Type == tea.KeyUp, k.Type == tea.KeyDown:
+			p.filter.Blur()
+			p.filterOn = false
+		default:
+			before := p.filter.Value()
+			var cmd tea.Cmd
+			p.filter, cmd = p.filter.Update(k)
+			if p.filter.Value() != before {
+				p.reorder()
+			}
+			return cmd
+		}
+		return nil
+	}
+	l := p.list()
+	switch {
+	case key.Matches(k, keys.Up):
+		l.move(-1)
+	case key.Matches(k, keys.Down):
+		l.move(1)
+	case key.Matches(k, keys.PageUp):
+		l.pageUp()
+	case key.Matches(k, keys.PageDown):
+		l.pageDown()
+	case key.Matches(k, keys.Top):
+		l.top()
+	case key.Matches(k, keys.Bottom):
+		l.bottom()
+	case key.Matches(k, keys.Tab1):
+		p.tab = tabActive
+	case key.Matches(k, keys.Tab2):
+		p.tab = tabHistory
+	case key.Matches(k, keys.NextTab), key.Matches(k, keys.PrevTab):
+		p.tab = 1 - p.tab
+	case key.Matches(k, keys.New):
+		return msgCmd(navMsg{to: pageCreate})
+	case key.Matches(k, keys.Accept):
+		return msgCmd(navMsg{to: pageAccept})
+	case key.Matches(k, keys.Refresh):
+		return p.refresh()
+	case key.Matches(k, keys.Logout):
+		return msgCmd(confirmMsg{title: c.tr.T("logout.title"), body: c.tr.T("logout.body"), yes: p.logoutCmd()})
+	case p.tab == tabActive && key.Matches(k, keys.Copy):
+		if r := p.selectedActive(); r != nil {
+			return c.copyCmd(r.Fastcheck + " " + r.Code)
+		}
+	case p.tab == tabActive && key.Matches(k, keys.Show):
+		if r := p.selectedActive(); r != nil {
+			return msgCmd(showCheckMsg{check: handoverFromActive(r), back: pageWallet})
+		}
+	case p.tab == tabActive && key.Matches(k, keys.Cancel):
+		if r := p.selectedActive(); r != nil {
+			return msgCmd(confirmMsg{
+				title: c.tr.T("cancel.title"),
+				body:  c.tr.Tf("cancel.body", r.Fastcheck, c.tr.Money(r.Amount, r.Currency)),
+				yes:   p.cancelCmd(r.Fastcheck),
+			})
+		}
+	case p.tab == tabHistory && key.Matches(k, keys.Filter):
+		p.filterOn = true
+		return p.filter.Focus()
+	case p.tab == tabHistory && key.Matches(k, keys.ClearFilter) && p.filter.Value() != "":
+		p.filter.SetValue("")
+		p.reorder()
+	case p.tab == tabHistory && key.Matches(k, keys.Sort):
+		p.sortBy = 1 - p.sortBy
+		p.sortAsc = false
+		p.reorder()
+	case p.tab == tabHistory && key.Matches(k, keys.Reverse):
+		p.sortAsc = !p.sortAsc
+		p.reorder()
+	}
+	return nil
+}
+
+func (p *walletPage) cancelCmd(number string) tea.Cmd {
+	cl, ctx := p.c.client, p.c.ctx
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		res, err := cl.CancelCheck(ctx, number)
+		return cancelledMsg{res: res, err: err}
+	}
+}
+
+func (p *walletPage) logoutCmd() tea.Cmd {
+	cl, ctx, clear := p.c.client, p.c.ctx, p.c.opts.ClearSession
+	return func() tea.Msg {
+		ctx, cancel := context.WithTimeout(ctx, callTimeout)
+		defer cancel()
+		err := cl.DeleteWebsession(ctx, cl.Session())
+		cl.SetSession("")
+		if clear != nil {
+			if cerr := clear(); err == nil {
+				err = cerr
+			}
+		}
+		return loggedOutMsg{err: err}
+	}
+}
+
+// Geometry. Rows of the body: 0 tabs, 1 filter or rule, 2 column heads,
+// then the list; the details pane sits below the list, or beside it when
+// the terminal is wide.
+
+const (
+	wideAt   = 100
+	detailsW = 36
+	listTop  = 3
+)
+
+func (p *walletPage) wide() bool { return p.w >= wideAt }
+
+// detailsHeight is the pane's height below the list: two columns of three
+// pairs from 70 columns on, one column of six below that.
+func (p *walletPage) detailsHeight() int {
+	if p.w >= 70 {
+		return 3
+	}
+	return 6
+}
+
+func (p *walletPage) listWidth() int {
+	if p.wide() {
+		return p.w - detailsW - 3
+	}
+	return p.w
+}
+
+func (p *walletPage) setSize(w, h int) {
+	p.w, p.h = w, h
+	lh := h - listTop
+	if !p.wide() {
+		lh -= p.detailsHeight() + 1
+	}
+	p.aList.setHeight(lh)
+	p.hList.setHeight(lh)
+	p.filter.Width = max(p.listWidth()-30, 10)
+}
+
+// tabSpans are the cells of each tab title on row 0, for clicks.
+func (p *walletPage) tabLabels() [2]string {
+	tr := p.c.tr
+	return [2]string{
+		tr.Tf("wallet.tabactive", len(p.active)),
+		tr.Tf("wallet.tabhistory", len(p.hist)),
+	}
+}
+
+func (p *walletPage) mouse(e mouseMsg) tea.Cmd {
+	if e.Action != tea.MouseActionPress {
+		return nil
+	}
+	l := p.list()
+	switch e.Button {
+	case tea.MouseButtonWheelUp:
+		l.scroll(-3)
+		return nil
+	case tea.MouseButtonWheelDown:
+		l.scroll(3)
+		return nil
+	case tea.MouseButtonLeft:
+	default:
+		return nil
+	}
+	if e.Y == 0 {
+		x := 1
+		for i, label := range p.tabLabels() {
+			w := ansi.StringWidth(label) + 2
+			if e.X >= x && e.X < x+w {
+				p.tab = i
+				return nil
+			}
+			x += w + 3
+		}
+		return nil
+	}
+	if e.X < p.listWidth() {
+		l.clickRow(e.Y - listTop)
+	}
+	return nil
+}
+
+func (p *walletPage) ShortHelp() []key.Binding {
+	k, tr := p.c.keys, p.c.tr
+	if p.filterOn {
+		return []key.Binding{k.ApplyFilter, k.ClearFilter}
+	}
+	out := []key.Binding{with(k.NextTab, "tab", tr.T("short.tab")), with(k.New, "n", tr.T("short.new")), with(k.Accept, "a", tr.T("short.accept"))}
+	if p.tab == tabActive && p.selectedActive() != nil {
+		out = append(out, with(k.Copy, "y", tr.T("short.copy")), with(k.Show, "v", tr.T("short.show")), with(k.Cancel, "x", tr.T("short.cancel")))
+	}
+	if p.tab == tabHistory && len(p.hist) > 0 {
+		out = append(out, with(k.Filter, "/", tr.T("short.filter")), with(k.Sort, "s", tr.T("short.sort")))
+		if p.filter.Value() != "" {
+			out = append(out, k.ClearFilter)
+		}
+	}
+	return out
+}
+
+func (p *walletPage) FullHelp() [][]key.Binding {
+	k := p.c.keys
+	if p.filterOn {
+		return [][]key.Binding{{k.ApplyFilter, k.ClearFilter}}
+	}
+	nav := []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom, k.NextTab, k.Tab1, k.Tab2}
+	checks := []key.Binding{k.New, k.Accept}
+	if p.tab == tabActive && p.selectedActive() != nil {
+		checks = append(checks, k.Copy, k.Show, k.Cancel)
+	}
+	groups := [][]key.Binding{nav, checks}
+	if p.tab == tabHistory && len(p.hist) > 0 {
+		hist := []key.Binding{k.Filter, k.Sort, k.Reverse}
+		if p.filter.Value() != "" {
+			hist = append(hist, k.ClearFilter)
+		}
+		groups = append(groups, hist)
+	}
+	return append(groups, []key.Binding{k.Refresh, k.Logout})
+}
+
+// View.
+
+func (p *walletPage) view() string {
+	if p.w <= 0 || p.h <= 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.Grow(p.w * p.h * 2)
+	b.WriteString(p.tabsLine())
+	b.WriteByte('\n')
+	b.WriteString(p.infoLine())
+	b.WriteByte('\n')
+	lw := p.listWidth()
+	list := p.listLines(lw)
+	if p.wide() {
+		det := p.detailLines(detailsW)
+		rule := p.c.st.rule.Render("│")
+		for i, l := range list {
+			b.WriteString(padRight(l, lw))
+			b.WriteString(" ")
+			b.WriteString(rule)
+			b.WriteString(" ")
+			if i < len(det) {
+				b.WriteString(det[i])
+			}
+			b.WriteByte('\n')
+		}
+	} else {
+		for _, l := range list {
+			b.WriteString(l)
+			b.WriteByte('\n')
+		}
+		b.WriteString(p.c.st.rule.Render(strings.Repeat("─", p.w)))
+		for _, l := range p.detailLines(p.w) {
+			b.WriteByte('\n')
+			b.WriteString(l)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (p *walletPage) tabsLine() string {
+	st := p.c.st
+	labels := p.tabLabels()
+	var b strings.Builder
+	b.WriteString(" ")
+	for i, label := range labels {
+		if i > 0 {
+			b.WriteString("   ")
+		}
+		if i == p.tab {
+			b.WriteString(st.tabActive.Render("▸ " + label))
+		} else {
+			b.WriteString(st.tabInactive.Render("  " + label))
+		}
+	}
+	left := b.String()
+	if p.tab != tabHistory {
+		return left
+	}
+	tr := p.c.tr
+	by := tr.T("wallet.sortdate")
+	if p.sortBy == sortAmount {
+		by = tr.T("wallet.sortamount")
+	}
+	arrow := "↓"
+	if p.sortAsc {
+		arrow = "↑"
+	}
+	right := st.muted.Render(tr.Tf("wallet.sort", by, arrow))
+	gap := p.w - ansi.StringWidth(left) - ansi.StringWidth(right) - 1
+	if gap < 2 {
+		return left
+	}
+	return left + strings.Repeat(" ", gap) + right
+}
+
+func (p *walletPage) infoLine() string {
+	st, tr := p.c.st, p.c.tr
+	lw := p.listWidth()
+	if p.tab == tabHistory && (p.filterOn || p.filter.Value() != "") {
+		count := st.muted.Render(tr.Tf("wallet.matches", len(p.order), len(p.hist)))
+		var left string
+		if p.filterOn {
+			left = " " + p.filter.View()
+		} else {
+			left = " " + st.accent.Render("/ "+client.Sanitize(p.filter.Value()))
+		}
+		return padRight(left, max(lw-ansi.StringWidth(count)-1, 0)) + count
+	}
+	return st.rule.Render(strings.Repeat("─", lw))
+}
+
+// Column widths of the lists.
+const (
+	colNumber = 14
+	colAmount = 17
+	colDate   = 16
+	colIn     = 10
+)
+
+// narrow lists drop the creation date (active) and the time of day
+// (history), so every column stays whole at the minimum width.
+func narrow(w int) bool { return w < 70 }
+
+func (p *walletPage) listLines(w int) []string {
+	st, tr := p.c.st, p.c.tr
+	l := p.list()
+	out := make([]string, 0, l.height+1)
+	var empty string
+	switch {
+	case p.tab == tabActive && !p.loadedA, p.tab == tabHistory && !p.loadedH:
+		empty = tr.T("wallet.loading")
+	case p.tab == tabActive && len(p.active) == 0:
+		empty = tr.T("wallet.noactive")
+	case p.tab == tabHistory && len(p.hist) == 0:
+		empty = tr.T("wallet.nohistory")
+	case p.tab == tabHistory && len(p.order) == 0:
+		empty = tr.Tf("wallet.nomatch", client.Sanitize(p.filter.Value()))
+	}
+	if p.tab == tabActive {
+		head := "  " + padRight(tr.T("col.number"), colNumber) + "  " + padLeft(tr.T("col.amount"), colAmount) + "  " + padRight(tr.T("col.expiresin"), colIn)
+		if !narrow(w) {
+			head += "  " + tr.T("col.created")
+		}
+		out = append(out, st.rowHeader.Render(truncate(head, w)))
+	} else {
+		dw := colDate
+		if narrow(w) {
+			dw = 10
+		}
+		out = append(out, st.rowHeader.Render(truncate("  "+padRight(tr.T("col.date"), dw)+"  "+
+			padRight(tr.T("col.number"), colNumber)+"  "+padLeft(tr.T("col.amount"), colAmount)+"  "+tr.T("col.what"), w)))
+	}
+	if empty != "" {
+		out = append(out, "", "  "+st.muted.Render(truncate(empty, w-2)))
+	} else {
+		from, to := l.window()
+		now := p.c.now()
+		for i := from; i < to; i++ {
+			sel := i == l.cursor
+			if p.tab == tabActive {
+				out = append(out, p.activeLine(&p.active[i], sel, w, now))
+			} else {
+				out = append(out, p.histLine(&p.hist[p.order[i]], sel, w))
+			}
+		}
+	}
+	for len(out) < l.height+1 {
+		out = append(out, "")
+	}
+	return out
+}
+
+func (p *walletPage) activeLine(r *activeRow, sel bool, w int, now time.Time) string {
+	st, tr := p.c.st, p.c.tr
+	in := tr.Duration(r.expires.Sub(now))
+	if r.expires.IsZero() {
+		in = "—"
+	}
+	created := ""
+	if !narrow(w) {
+		created = "  " + tr.DateTime(r.created)
+	}
+	flag := ""
+	if r.Locked {
+		flag = "  " + tr.T("check.locked")
+	}
+	if sel {
+		line := "› " + padRight(r.Fastcheck, colNumber) + "  " + padLeft(tr.Money(r.Amount, r.Currency), colAmount) +
+			"  " + padRight(in, colIn) + created + flag
+		return st.rowSel.Render(padRight(line, w))
+	}
+	line := "  " + padRight(r.Fastcheck, colNumber) + "  " + st.value.Render(padLeft(tr.Money(r.Amount, r.Currency), colAmount)) +
+		"  " + st.muted.Render(padRight(in, colIn)+created)
+	if flag != "" {
+		line += st.warn.Render(flag)
+	}
+	return truncate(line, w)
+}
+
+func (p *walletPage) histLine(r *histRow, sel bool, w int) string {
+	st, tr := p.c.st, p.c.tr
+	amount := tr.Money(r.Amount, r.Currency)
+	switch r.kind {
+	case histReceived:
+		amount = "+" + amount
+	case histPaid:
+		amount = "−" + amount
+	}
+	when := tr.DateTime(r.when)
+	if narrow(w) {
+		when = tr.Date(r.when)
+	}
+	what := tr.T(kindText(r.kind))
+	if sel {
+		line := "› " + when + "  " + padRight(r.Fastcheck, colNumber) + "  " + padLeft(amount, colAmount) + "  " + what
+		return st.rowSel.Render(padRight(line, w))
+	}
+	as := st.value
+	switch r.kind {
+	case histReceived:
+		as = st.ok
+	case histRefunded, histOther:
+		as = st.muted
+	}
+	line := "  " + st.muted.Render(when) + "  " + r.Fastcheck + "  " + as.Render(padLeft(amount, colAmount)) + "  " + st.muted.Render(what)
+	return truncate(line, w)
+}
+
+// detailLines is the details pane of the selected check.
+func (p *walletPage) detailLines(w int) []string {
+	st, tr := p.c.st, p.c.tr
+	type kv struct{ k, v string }
+	var rows []kv
+	if p.tab == tabActive {
+		r := p.selectedActive()
+		if r == nil {
+			return []string{" " + st.muted.Render(truncate(tr.T("wallet.nodetails"), w-1))}
+		}
+		exp := tr.DateTime(r.expires)
+		if !r.expires.IsZero() {
+			exp += " (" + tr.Tf("details.in", tr.Duration(r.expires.Sub(p.c.now()))) + ")"
+		}
+		state := tr.T("check.active")
+		if r.Locked {
+			state = tr.T("check.lockedlong")
+		}
+		rows = []kv{
+			{tr.T("details.number"), st.big.Render(r.Fastcheck)},
+			{tr.T("details.code"), st.big.Render(r.Code)},
+			{tr.T("details.amount"), tr.Money(r.Amount, r.Currency)},
+			{tr.T("details.created"), tr.DateTime(r.created)},
+			{tr.T("details.expires"), exp},
+			{tr.T("details.state"), state},
+		}
+	} else {
+		r := p.selectedHist()
+		if r == nil {
+			return []string{" " + st.muted.Render(truncate(tr.T("wallet.nodetails"), w-1))}
+		}
+		rows = []kv{
+			{tr.T("details.number"), st.big.Render(r.Fastcheck)},
+			{tr.T("details.amount"), tr.Money(r.Amount, r.Currency)},
+			{tr.T("details.what"), tr.T(kindText(r.kind))},
+		}
+		if !r.created.IsZero() {
+			rows = append(rows, kv{tr.T("details.created"), tr.DateTime(r.created)})
+		}
+		if !r.resolved.IsZero() {
+			rows = append(rows, kv{tr.T("details.resolved"), tr.DateTime(r.resolved)})
+		}
+		if exp := parseTime(r.Expiration); !exp.IsZero() {
+			rows = append(rows, kv{tr.T("details.expires"), tr.DateTime(exp)})
+		}
+	}
+	lw := 0
+	for _, r := range rows {
+		lw = max(lw, ansi.StringWidth(r.k))
+	}
+	out := make([]string, 0, len(rows))
+	if p.wide() || w < 70 {
+		for _, r := range rows {
+			out = append(out, truncate(" "+st.label.Render(padRight(r.k, lw))+"  "+r.v, w))
+		}
+		return out
+	}
+	// Two columns below a narrow list: three rows of two pairs.
+	half := (len(rows) + 1) / 2
+	leftW := 0
+	for _, r := range rows[:half] {
+		leftW = max(leftW, 1+lw+2+ansi.StringWidth(r.v))
+	}
+	colW := min(w/2, leftW+4)
+	lw2 := 0
+	for _, r := range rows[half:] {
+		lw2 = max(lw2, ansi.StringWidth(r.k))
+	}
+	for i := 0; i < half; i++ {
+		left := " " + st.label.Render(padRight(rows[i].k, lw)) + "  " + rows[i].v
+		line := padRight(truncate(left, colW-1), colW)
+		if j := half + i; j < len(rows) {
+			line += st.label.Render(padRight(rows[j].k, lw2)) + "  " + rows[j].v
+		}
+		out = append(out, truncate(line, w))
+	}
+	return out
+}
