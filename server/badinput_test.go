@@ -57,7 +57,7 @@ func TestBadInput(t *testing.T) {
 		{"oversized body", "POST", "/fastcheck", huge, 413, "larger than"},
 		{"body on balance", "GET", "/balance", `{"x":1}`, 400, "no parameters"},
 		{"cancel a bad number", "DELETE", "/fastcheck/12345", ``, 400, "not a check number"},
-		{"cancel unknown check", "DELETE", "/fastcheck/0000-0000-0000", ``, 404, ""},
+		{"cancel unknown check", "DELETE", "/fastcheck/0000-0000-0000", ``, 404, "no such check"},
 		{"websession id not hex", "GET", "/websession/not-an-id", ``, 404, "no such websession"},
 		{"websession delete with other id", "DELETE", "/websession/" + alice.SessionID, `{"sessionId":"00000000000000000000000000000000"}`, 400, "does not match"},
 	}

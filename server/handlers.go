@@ -422,6 +422,10 @@ func (s *Server) handleCheckCancel(w http.ResponseWriter, r *http.Request) {
 	res, err := s.store.CancelCheck(r.Context(), ledger.CancelCheck{UserID: c.ws.UserID, Number: number, Now: s.now(), Idem: idem})
 	if err != nil {
 		s.metrics.ledgerOp("cancel", outcome(err), 1)
+		if errors.Is(err, ledger.ErrNotFound) {
+			writeError(w, http.StatusNotFound, "no such check")
+			return
+		}
 		s.writeLedgerError(w, err)
 		return
 	}
