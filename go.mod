@@ -2,7 +2,10 @@ module fastcheck
 
 go 1.26.8
 
-require modernc.org/sqlite v1.62.0
+require (
+	github.com/pquerna/otp v1.5.0
+	modernc.org/sqlite v1.62.0
+)
 
 require (
 	github.com/atotto/clipboard v0.1.4 // indirect
@@ -36,7 +39,6 @@ require (
 	github.com/muesli/cancelreader v0.2.2 // indirect
 	github.com/muesli/termenv v0.16.0 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
-	github.com/pquerna/otp v1.5.0
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/xo/terminfo v0.0.0-20220910002029-abceb7e1c41e // indirect
