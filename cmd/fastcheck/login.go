@@ -222,25 +222,23 @@ func qrText(s string, colors bool) string {
 	return c.String()
 }
 
+// showLogin prints the login code compactly, so that on a 24-line
+// terminal the whole QR stays on screen with the lines under it.
 func showLogin(w io.Writer, approveURL, fingerprint, expires string, noQR bool) {
 	if noQR {
 		fmt.Fprintln(w, "Open this URL with the Fastcheck phone app (or run 'fastcheck phone approve URL' there):")
 	} else {
-		fmt.Fprintln(w, "Scan this code with the Fastcheck phone app:")
-		fmt.Fprintln(w)
 		fmt.Fprint(w, qrText(approveURL, isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == ""))
 	}
-	fmt.Fprintln(w)
 	exp := "-"
 	if t, err := api.ParseTime(expires); err == nil {
 		exp = t.Local().Format("15:04:05")
 	}
-	fields(w,
-		"  URL", approveURL,
-		"  Fingerprint", fingerprint+"   (the phone must show the same)",
-		"  Expires", exp)
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Waiting for approval… (Ctrl+C to cancel)")
+	fmt.Fprintf(w, "  %s\n", approveURL)
+	fmt.Fprintf(w, "  Fingerprint %s (the phone shows the same) · expires %s\n", fingerprint, exp)
+	if !isTerminal(os.Stdout) { // on a terminal the countdown line says it
+		fmt.Fprintln(w, "  Waiting for the phone to approve… (Ctrl+C to cancel)")
+	}
 }
 
 // startCountdown shows the time left on the terminal's last line until
@@ -259,7 +257,7 @@ func startCountdown(expires string, on bool) (stop func()) {
 		defer tick.Stop()
 		for {
 			left := max(time.Until(t).Round(time.Second), 0)
-			fmt.Printf("\r\x1b[K  %d:%02d left", int(left.Minutes()), int(left.Seconds())%60)
+			fmt.Printf("\r\x1b[K  Waiting for the phone to approve… %d:%02d left (Ctrl+C to cancel)", int(left.Minutes()), int(left.Seconds())%60)
 			select {
 			case <-done:
 				fmt.Print("\r\x1b[K")
