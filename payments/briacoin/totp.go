@@ -26,7 +26,10 @@ const (
 	DefaultSkew   = 1
 )
 
-var keyOpts = hotp.ValidateOpts{Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1, Encoder: otp.EncoderDefault}
+// keyOpts are the service's HOTP options, always spelled out.
+func keyOpts() hotp.ValidateOpts {
+	return hotp.ValidateOpts{Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1, Encoder: otp.EncoderDefault}
+}
 
 // Errors of key verification. Wrong and out-of-window keys are both
 // ErrKeyInvalid: the verifier cannot tell them apart.
@@ -100,7 +103,7 @@ func stepStart(step uint64, period time.Duration) time.Time {
 
 // KeyAt is the 6-digit key of secret for a time step.
 func KeyAt(secret string, step uint64) (string, error) {
-	return codeAt(secret, step, keyOpts)
+	return codeAt(secret, step, keyOpts())
 }
 
 // GenerateKey is the 6-digit key of secret at time t with the given period
@@ -184,7 +187,7 @@ func (k *KeySource) Do(ctx context.Context, fn func(key string) error) error {
 		now := k.clock.now()
 		step := StepAt(now, k.period)
 		if !k.used || step > k.last {
-			key, err := codeAt(k.secret, step, keyOpts)
+			key, err := codeAt(k.secret, step, keyOpts())
 			if err != nil {
 				return err
 			}
@@ -330,7 +333,7 @@ func (v *Verifier) Verify(secret, key string) (uint64, error) {
 			continue
 		}
 		step := cur + uint64(int64(d))
-		ok, err := hotp.ValidateCustom(key, step, s, keyOpts)
+		ok, err := hotp.ValidateCustom(key, step, s, keyOpts())
 		if err != nil {
 			return 0, err
 		}
