@@ -224,7 +224,7 @@ func truncate(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(s) <= w {
+	if cellWidth(s) <= w {
 		return s
 	}
 	return ansi.Truncate(s, w, "…")
@@ -232,7 +232,7 @@ func truncate(s string, w int) string {
 
 // padRight pads plain or styled s with spaces to w cells (cutting if longer).
 func padRight(s string, w int) string {
-	sw := ansi.StringWidth(s)
+	sw := cellWidth(s)
 	if sw > w {
 		return truncate(s, w)
 	}
@@ -241,7 +241,7 @@ func padRight(s string, w int) string {
 
 // padLeft right-aligns s in w cells.
 func padLeft(s string, w int) string {
-	sw := ansi.StringWidth(s)
+	sw := cellWidth(s)
 	if sw > w {
 		return truncate(s, w)
 	}
@@ -250,7 +250,7 @@ func padLeft(s string, w int) string {
 
 // center centres s in w cells.
 func center(s string, w int) string {
-	sw := ansi.StringWidth(s)
+	sw := cellWidth(s)
 	if sw >= w {
 		return truncate(s, w)
 	}

@@ -382,7 +382,7 @@ func (l *loginPage) qrPos() (x, y int, ok bool) {
 func maxWidth(lines []string) int {
 	w := 0
 	for _, s := range lines {
-		w = max(w, ansi.StringWidth(s))
+		w = max(w, cellWidth(s))
 	}
 	return w
 }
@@ -493,7 +493,7 @@ type lineStyle func(...string) string
 // splitURL breaks the approve URL after "/approve/" and then hard, so the
 // id stays whole on its own line when it can.
 func splitURL(u string, w int) []string {
-	if ansi.StringWidth(u) <= w {
+	if cellWidth(u) <= w {
 		return []string{u}
 	}
 	var parts []string

@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/x/ansi"
 
 	"fastcheck/api"
 	"fastcheck/client"
@@ -67,7 +66,6 @@ type Model struct {
 	handover *handoverPage
 	cur      pageID
 
-	help     help.Model
 	showHelp bool
 	dialog   *confirmMsg
 
@@ -109,7 +107,7 @@ func newModel(ctx context.Context, o Options) *Model {
 	tr := newLocale(o.Lang, o.Location)
 	st := makeStyles(o.Renderer) // asks the terminal its background now, before the program reads input
 	c := &common{ctx: ctx, client: o.Client, opts: o, st: st, tr: tr, keys: newKeyMap(tr), now: o.Now}
-	m := &Model{c: c, cancel: cancel, help: st.newHelp()}
+	m := &Model{c: c, cancel: cancel}
 	// The ping goes through the session's client (its transport, its
 	// base URL); its few quick retries end within pingTimeout.
 	m.pinger = o.Client
@@ -238,7 +236,6 @@ func (m *Model) layout() {
 	for _, p := range m.pages {
 		p.setSize(w, h)
 	}
-	m.help.Width = w
 }
 
 // bodySize is what is left between the header (and banner) and the footer.
@@ -318,6 +315,9 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		return m.quit()
 	}
 	if !m.ready {
+		if key.Matches(k, keys.Quit) {
+			return m.quit()
+		}
 		return nil
 	}
 	if m.dialog != nil {
@@ -501,10 +501,10 @@ func (m *Model) headerView() string {
 	case m.c.opts.ServerURL != "":
 		right = st.muted.Render(client.Sanitize(m.c.opts.ServerURL))
 	}
-	lw, rw := ansi.StringWidth(left), ansi.StringWidth(right)
+	lw, rw := cellWidth(left), cellWidth(right)
 	if lw+1+rw > w {
 		right = truncate(right, max(w-lw-1, 0))
-		rw = ansi.StringWidth(right)
+		rw = cellWidth(right)
 	}
 	return truncate(left+strings.Repeat(" ", max(w-lw-rw, 1))+right, w)
 }
@@ -528,8 +528,8 @@ func (m *Model) footerView() string {
 	}
 	left, right := m.footerKeys()
 	r := m.shortHelp(right, w)
-	l := m.shortHelp(left, w-ansi.StringWidth(r)-3)
-	gap := w - ansi.StringWidth(l) - ansi.StringWidth(r)
+	l := m.shortHelp(left, w-cellWidth(r)-3)
+	gap := w - cellWidth(l) - cellWidth(r)
 	if r == "" || gap < 3 {
 		return truncate(l, w)
 	}
@@ -539,23 +539,23 @@ func (m *Model) footerView() string {
 // shortHelp is one line of "key desc • key desc" that fits w cells: the
 // items that do not fit are dropped, with an ellipsis.
 func (m *Model) shortHelp(ks []key.Binding, w int) string {
-	hs := m.c.st.help
-	sep := hs.ShortSeparator.Render(" • ")
+	st := m.c.st
+	sep := st.helpSep.Render(" • ")
 	var b strings.Builder
 	used := 0
 	for i, k := range ks {
 		if !k.Enabled() {
 			continue
 		}
-		item := hs.ShortKey.Render(k.Help().Key) + " " + hs.ShortDesc.Render(k.Help().Desc)
+		item := st.helpKey.Render(k.Help().Key) + " " + st.helpDesc.Render(k.Help().Desc)
 		if used > 0 {
 			item = sep + item
 		}
-		iw := ansi.StringWidth(item)
+		iw := cellWidth(item)
 		last := i == len(ks)-1
 		if used+iw > w || (!last && used+iw+2 > w) {
 			if used+2 <= w {
-				b.WriteString(hs.Ellipsis.Render(" …"))
+				b.WriteString(st.helpSep.Render(" …"))
 			}
 			break
 		}
@@ -600,7 +600,6 @@ func (m *Model) helpView(w, h int) string {
 // then left to right: the fewest columns that fit the height, as long as
 // they fit the width.
 func fullHelp(st *styles, items []key.Binding, w, h int) []string {
-	hs := st.help
 	var ks []key.Binding
 	for _, k := range items {
 		if k.Enabled() {
@@ -617,14 +616,14 @@ func fullHelp(st *styles, items []key.Binding, w, h int) []string {
 			part := ks[c*rows : min((c+1)*rows, len(ks))]
 			kw := 0
 			for _, k := range part {
-				kw = max(kw, ansi.StringWidth(k.Help().Key))
+				kw = max(kw, cellWidth(k.Help().Key))
 			}
 			var col []string
 			cw := 0
 			for _, k := range part {
-				line := hs.FullKey.Render(padRight(k.Help().Key, kw)) + "  " + hs.FullDesc.Render(k.Help().Desc)
+				line := st.fullKey.Render(padRight(k.Help().Key, kw)) + "  " + st.fullDesc.Render(k.Help().Desc)
 				col = append(col, line)
-				cw = max(cw, ansi.StringWidth(line))
+				cw = max(cw, cellWidth(line))
 			}
 			for i := range col {
 				col[i] = padRight(col[i], cw)

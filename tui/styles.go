@@ -1,7 +1,8 @@
 package tui
 
 import (
-	"github.com/charmbracelet/bubbles/help"
+	"strings"
+
 	"github.com/charmbracelet/bubbles/textinput"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
@@ -25,68 +26,90 @@ var (
 	colBadgeBg  = lipgloss.AdaptiveColor{Light: "#5A3FC0", Dark: "#6B52D6"}
 )
 
+// paint is an inline style reduced to the escape sequences around its
+// text, computed once from the session's renderer (adaptive colours
+// resolved for its background, nothing under NO_COLOR). Applying it is a
+// concatenation: lipgloss.Style.Render costs microseconds per call, and a
+// frame draws hundreds of styled pieces. Only for styles without width,
+// border, padding or margins, on single-line text.
+type paint struct{ pre, post string }
+
+func paintOf(s lipgloss.Style) paint {
+	const mark = "\x00"
+	out := s.Render(mark)
+	i := strings.Index(out, mark)
+	if i < 0 {
+		return paint{}
+	}
+	return paint{pre: out[:i], post: out[i+len(mark):]}
+}
+
+// Render styles the strings (joined by spaces, as lipgloss does).
+func (p paint) Render(strs ...string) string {
+	s := strings.Join(strs, " ")
+	if p.pre == "" && p.post == "" {
+		return s
+	}
+	return p.pre + s + p.post
+}
+
 // styles is every style of one session, built from its renderer.
 type styles struct {
 	plain bool // the Ascii profile (NO_COLOR, dumb terminals, tests)
 	dark  bool // the background is dark
 
-	base, bold, muted, faint, accent, ok, warn, err lipgloss.Style
-	badge, headerRight                              lipgloss.Style
-	banner                                          lipgloss.Style
-	tabActive, tabInactive                          lipgloss.Style
-	row, rowSel, rowHeader                          lipgloss.Style
-	label, value, big, bigBox                       lipgloss.Style
-	rule                                            lipgloss.Style
-	qr, qrDim                                       lipgloss.Style
-	dialog, pad                                     lipgloss.Style
-	flashErr, flashInfo                             lipgloss.Style
-	help                                            help.Styles
-	inPrompt, inText, inPlaceholder, inCursor       lipgloss.Style
+	base, bold, muted, faint, accent, ok, warn, err paint
+	badge, banner                                   paint
+	tabActive, tabInactive                          paint
+	row, rowSel, rowHeader                          paint
+	label, value, big, rule                         paint
+	qr, qrDim                                       paint
+	flashErr, flashInfo                             paint
+	helpKey, helpDesc, helpSep, fullKey, fullDesc   paint
+
+	bigBox, dialog                            lipgloss.Style
+	inPrompt, inText, inPlaceholder, inCursor lipgloss.Style
 }
 
 func makeStyles(r *lipgloss.Renderer) *styles {
 	s := &styles{plain: r.ColorProfile() == termenv.Ascii, dark: r.HasDarkBackground()}
 	n := r.NewStyle
-	s.base = n().Foreground(colText)
-	s.bold = n().Bold(true)
-	s.muted = n().Foreground(colMuted)
-	s.faint = n().Foreground(colFaint)
-	s.accent = n().Foreground(colAccent).Bold(true)
-	s.ok = n().Foreground(colOK)
-	s.warn = n().Foreground(colWarn)
-	s.err = n().Foreground(colErr)
-	s.badge = n().Foreground(colBadgeFg).Background(colBadgeBg).Bold(true).Padding(0, 1)
-	s.headerRight = n().Foreground(colMuted)
-	s.banner = n().Foreground(lipgloss.Color("#FFFFFF")).Background(colBannerBg).Bold(true)
-	s.tabActive = n().Foreground(colAccent).Bold(true).Underline(true)
-	s.tabInactive = n().Foreground(colMuted)
-	s.row = n()
-	s.rowSel = n().Background(colSelBg).Foreground(colText).Bold(true)
-	s.rowHeader = n().Foreground(colMuted).Bold(true)
-	s.label = n().Foreground(colMuted)
-	s.value = n().Foreground(colText)
-	s.big = n().Foreground(colAccent).Bold(true)
-	s.bigBox = n().Border(lipgloss.RoundedBorder()).BorderForeground(colAccent).Padding(0, 2)
-	s.rule = n().Foreground(colBorder)
+	p := func(st lipgloss.Style) paint { return paintOf(st) }
+	s.base = p(n().Foreground(colText))
+	s.bold = p(n().Bold(true))
+	s.muted = p(n().Foreground(colMuted))
+	s.faint = p(n().Foreground(colFaint))
+	s.accent = p(n().Foreground(colAccent).Bold(true))
+	s.ok = p(n().Foreground(colOK))
+	s.warn = p(n().Foreground(colWarn))
+	s.err = p(n().Foreground(colErr))
+	s.badge = p(n().Foreground(colBadgeFg).Background(colBadgeBg).Bold(true).Padding(0, 1))
+	s.banner = p(n().Foreground(lipgloss.Color("#FFFFFF")).Background(colBannerBg).Bold(true))
+	s.tabActive = p(n().Foreground(colAccent).Bold(true).Underline(true).UnderlineSpaces(false))
+	s.tabInactive = p(n().Foreground(colMuted))
+	s.row = p(n())
+	s.rowSel = p(n().Background(colSelBg).Foreground(colText).Bold(true))
+	s.rowHeader = p(n().Foreground(colMuted).Bold(true))
+	s.label = p(n().Foreground(colMuted))
+	s.value = p(n().Foreground(colText))
+	s.big = p(n().Foreground(colAccent).Bold(true))
+	s.rule = p(n().Foreground(colBorder))
 	// The QR is drawn with explicit colours (light modules in the
 	// foreground, dark ones in the background) so that a light theme does
 	// not invert it. Under NO_COLOR the glyphs are chosen for the
-	// background instead (see qrImage).
-	s.qr = n().Foreground(lipgloss.Color("#FFFFFF")).Background(lipgloss.Color("#000000"))
-	s.qrDim = n().Foreground(colFaint)
+	// background instead (see makeQR).
+	s.qr = p(n().Foreground(lipgloss.Color("#FFFFFF")).Background(lipgloss.Color("#000000")))
+	s.qrDim = p(n().Foreground(colFaint))
+	s.flashErr = p(n().Foreground(colErr).Bold(true))
+	s.flashInfo = p(n().Foreground(colOK))
+	s.helpKey = p(n().Foreground(colMuted).Bold(true))
+	s.helpDesc = p(n().Foreground(colMuted))
+	s.helpSep = p(n().Foreground(colFaint))
+	s.fullKey = p(n().Foreground(colAccent).Bold(true))
+	s.fullDesc = p(n().Foreground(colText))
+
+	s.bigBox = n().Border(lipgloss.RoundedBorder()).BorderForeground(colAccent).Padding(0, 2)
 	s.dialog = n().Border(lipgloss.RoundedBorder()).BorderForeground(colAccent).Padding(1, 3)
-	s.pad = n().Padding(1, 2)
-	s.flashErr = n().Foreground(colErr).Bold(true)
-	s.flashInfo = n().Foreground(colOK)
-	s.help = help.Styles{
-		Ellipsis:       n().Foreground(colFaint),
-		ShortKey:       n().Foreground(colMuted).Bold(true),
-		ShortDesc:      n().Foreground(colMuted),
-		ShortSeparator: n().Foreground(colFaint),
-		FullKey:        n().Foreground(colAccent).Bold(true),
-		FullDesc:       n().Foreground(colText),
-		FullSeparator:  n().Foreground(colFaint),
-	}
 	s.inPrompt = n().Foreground(colAccent)
 	s.inText = n().Foreground(colText)
 	s.inPlaceholder = n().Foreground(colFaint)
@@ -94,15 +117,8 @@ func makeStyles(r *lipgloss.Renderer) *styles {
 	return s
 }
 
-// newHelp is a help bubble drawn with the session's styles (bubbles
-// defaults to the global renderer).
-func (s *styles) newHelp() help.Model {
-	h := help.New()
-	h.Styles = s.help
-	return h
-}
-
-// styleInput sets every style of a text input from the session's renderer.
+// styleInput sets every style of a text input from the session's renderer
+// (bubbles defaults to the global one).
 func (s *styles) styleInput(in *textinput.Model) {
 	in.PromptStyle = s.inPrompt
 	in.TextStyle = s.inText

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/muesli/termenv"
 
 	"fastcheck/api"
@@ -374,5 +376,159 @@ func TestColorProfileQR(t *testing.T) {
 	// Explicit white-on-black, whatever the theme.
 	if !strings.Contains(img.lines[1], "38;2;255;255;255") || !strings.Contains(img.lines[1], "48;2;0;0;0") {
 		t.Fatalf("the QR lacks explicit colours: %q", img.lines[1])
+	}
+}
+
+func TestCellWidth(t *testing.T) {
+	st := makeStyles(func() *lipgloss.Renderer {
+		r := lipgloss.NewRenderer(io.Discard)
+		r.SetColorProfile(termenv.TrueColor)
+		return r
+	}())
+	samples := []string{"", "abc", "RUB 1,580.00", "1\u00a0580,00\u00a0₽", "› ▸ ● ✓ ✗ … — “x” ‹ RUB ›", "█▀▄ ░", "Активные чеки", "日本", "e\u0301", "a\u200bb", "\x1b]8;;x\x07y", "tab\tx", "🙂"}
+	for _, l := range catalog {
+		for _, v := range l {
+			samples = append(samples, v)
+		}
+	}
+	for _, s := range samples {
+		for _, v := range []string{s, st.accent.Render(s), st.rowSel.Render(s) + st.muted.Render(s)} {
+			if got, want := cellWidth(v), ansi.StringWidth(v); got != want {
+				t.Errorf("cellWidth(%q) = %d, ansi.StringWidth = %d", v, got, want)
+			}
+		}
+	}
+}
+
+// Run drives the whole program on the given input and output.
+func TestRun(t *testing.T) {
+	f := newFakeAPI()
+	f.approved = true
+	o := fakeOptions(t, f, "en", fakeSession)
+	out := &syncBuffer{}
+	o.Renderer = plainRenderer(out)
+	inR, inW := io.Pipe()
+	done := make(chan error, 1)
+	go func() { done <- Run(t.Context(), o, inR, out) }()
+	// The output is no terminal, so no size arrives and nothing is drawn
+	// (the guide's rule); the program is up once it took the screen.
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "\x1b[?1049h") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the program did not start: %q", out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if strings.Contains(out.String(), "fastcheck") {
+		t.Fatalf("drew before it knew the size: %q", out.String())
+	}
+	if _, err := inW.Write([]byte("q")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("q did not end Run")
+	}
+	// The context ends it too.
+	ctx, cancel := context.WithCancel(t.Context())
+	inR2, _ := io.Pipe()
+	go func() { done <- Run(ctx, o, inR2, &syncBuffer{}) }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run after cancel: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("cancelling the context did not end Run")
+	}
+}
+
+// The wallet's refresh timer dies when the wallet leaves the screen, and
+// the login's countdown when the login does.
+func TestNoPollingOffScreen(t *testing.T) {
+	m := walletModel(t, 80, 24, 3)
+	m.cur = pageLogin // as if it had come from the login
+	m.Update(navMsg{to: pageWallet})
+	gen := m.wallet.gen
+	if _, cmd := m.Update(walletTickMsg{gen: gen}); cmd == nil {
+		t.Fatal("the wallet on screen does not refresh on its tick")
+	}
+	m.Update(navMsg{to: pageCreate})
+	if _, cmd := m.Update(walletTickMsg{gen: gen}); cmd != nil {
+		if msgs := runAll(cmd); len(msgs) > 0 {
+			t.Fatalf("the wallet polls off screen: %T", msgs[0])
+		}
+	}
+	m.login.state, m.login.gen = loginWaiting, 7
+	m.login.leave()
+	if cmd := m.login.update(loginTickMsg{gen: 7}); cmd != nil {
+		t.Fatal("the login countdown survives leaving")
+	}
+}
+
+// runAll runs a command and what it batches, without waiting on timers.
+func runAll(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	done := make(chan tea.Msg, 1)
+	go func() { done <- cmd() }()
+	select {
+	case msg := <-done:
+		if b, ok := msg.(tea.BatchMsg); ok {
+			var out []tea.Msg
+			for _, c := range b {
+				out = append(out, runAll(c)...)
+			}
+			return out
+		}
+		if msg == nil {
+			return nil
+		}
+		return []tea.Msg{msg}
+	case <-time.After(100 * time.Millisecond):
+		return nil // a timer: not a poll that ran
+	}
+}
+
+// With colour on, every screen still fits the terminal exactly.
+func TestLayoutInColor(t *testing.T) {
+	for _, dark := range []bool{true, false} {
+		m := walletModel(t, 80, 24, 100)
+		r := lipgloss.NewRenderer(io.Discard)
+		r.SetColorProfile(termenv.TrueColor)
+		r.SetHasDarkBackground(dark)
+		m.c.st = makeStyles(r)
+		m.c.opts.Renderer = r
+		check := func(what string) {
+			t.Helper()
+			for _, s := range [][2]int{{80, 24}, {60, 18}, {120, 40}} {
+				m.Update(tea.WindowSizeMsg{Width: s[0], Height: s[1]})
+				lines := strings.Split(m.View(), "\n")
+				if len(lines) != s[1] {
+					t.Fatalf("%s %v: %d lines", what, s, len(lines))
+				}
+				for _, l := range lines {
+					if w := ansi.StringWidth(l); w > s[0] {
+						t.Fatalf("%s %v: a line of %d cells", what, s, w)
+					}
+				}
+			}
+		}
+		check("active")
+		m.Update(keyMsg("2"))
+		check("history")
+		m.Update(keyMsg("?"))
+		check("help")
+		m.Update(keyMsg("?"))
+		m.c.down = true
+		m.layout()
+		check("banner")
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"fastcheck/api"
 	"fastcheck/client"
@@ -536,7 +535,7 @@ func (p *walletPage) mouse(e mouseMsg) tea.Cmd {
 	if e.Y == 0 {
 		x := 1
 		for i, label := range p.tabLabels() {
-			w := ansi.StringWidth(label) + 2
+			w := cellWidth(label) + 2
 			if e.X >= x && e.X < x+w {
 				p.tab = i
 				return nil
@@ -660,7 +659,7 @@ func (p *walletPage) tabsLine() string {
 		arrow = "↑"
 	}
 	right := st.muted.Render(tr.Tf("wallet.sort", by, arrow))
-	gap := p.w - ansi.StringWidth(left) - ansi.StringWidth(right) - 1
+	gap := p.w - cellWidth(left) - cellWidth(right) - 1
 	if gap < 2 {
 		return left
 	}
@@ -678,7 +677,7 @@ func (p *walletPage) infoLine() string {
 		} else {
 			left = " " + st.accent.Render("/ "+client.Sanitize(p.filter.Value()))
 		}
-		return padRight(left, max(lw-ansi.StringWidth(count)-1, 0)) + count
+		return padRight(left, max(lw-cellWidth(count)-1, 0)) + count
 	}
 	return st.rule.Render(strings.Repeat("─", lw))
 }
@@ -848,7 +847,7 @@ func (p *walletPage) detailLines(w int) []string {
 	}
 	lw := 0
 	for _, r := range rows {
-		lw = max(lw, ansi.StringWidth(r.k))
+		lw = max(lw, cellWidth(r.k))
 	}
 	out := make([]string, 0, len(rows))
 	if p.wide() || w < 70 {
@@ -861,12 +860,12 @@ func (p *walletPage) detailLines(w int) []string {
 	half := (len(rows) + 1) / 2
 	leftW := 0
 	for _, r := range rows[:half] {
-		leftW = max(leftW, 1+lw+2+ansi.StringWidth(r.v))
+		leftW = max(leftW, 1+lw+2+cellWidth(r.v))
 	}
 	colW := min(w/2, leftW+4)
 	lw2 := 0
 	for _, r := range rows[half:] {
-		lw2 = max(lw2, ansi.StringWidth(r.k))
+		lw2 = max(lw2, cellWidth(r.k))
 	}
 	for i := 0; i < half; i++ {
 		left := " " + st.label.Render(padRight(rows[i].k, lw)) + "  " + rows[i].v
