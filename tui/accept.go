@@ -248,13 +248,13 @@ func (p *acceptPage) key(k tea.KeyMsg) tea.Cmd {
 			p.reset()
 			return p.focus(0)
 		case key.Matches(k, keys.Done):
-			return msgCmd(navMsg{to: pageWallet})
+			return c.send(navMsg{to: pageWallet})
 		}
 		return nil
 	}
 	switch {
 	case key.Matches(k, keys.Back):
-		return msgCmd(navMsg{to: pageWallet})
+		return c.send(navMsg{to: pageWallet})
 	case k.Type == tea.KeyTab || k.Type == tea.KeyShiftTab || k.Type == tea.KeyUp || k.Type == tea.KeyDown:
 		return p.focus(1 - p.field)
 	case k.Type == tea.KeyEnter:

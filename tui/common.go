@@ -28,6 +28,11 @@ type common struct {
 
 	width, height int
 
+	// send hands a message to the root at once, inside the current
+	// Update: navigation and dialogs take effect before the next key, so
+	// keys typed right after "a" land on the accept form, not the wallet.
+	send func(tea.Msg) tea.Cmd
+
 	// Session data shown by several views.
 	userID string
 	bal    *api.Balance // nil until loaded
@@ -183,6 +188,8 @@ func (c *common) errText(err error) string {
 			return tr.Tf("err.conflict", detail)
 		case client.ErrBadRequest:
 			return tr.Tf("err.badrequest", detail)
+		case client.ErrBadResponse:
+			return tr.T("err.badresponse")
 		}
 		if detail == "" {
 			detail = e.Kind.String()

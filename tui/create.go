@@ -182,7 +182,7 @@ func (p *createPage) key(k tea.KeyMsg) tea.Cmd {
 	case createForm:
 		switch {
 		case key.Matches(k, keys.Back):
-			return msgCmd(navMsg{to: pageWallet})
+			return c.send(navMsg{to: pageWallet})
 		case key.Matches(k, keys.Submit):
 			p.validate()
 			if p.problem == "" {
@@ -241,9 +241,9 @@ func (p *createPage) key(k tea.KeyMsg) tea.Cmd {
 		case key.Matches(k, keys.Copy):
 			return c.copyCmd(p.result().text())
 		case key.Matches(k, keys.Show) && k.String() == "v":
-			return msgCmd(showCheckMsg{check: p.result(), back: pageCreate})
+			return c.send(showCheckMsg{check: p.result(), back: pageCreate})
 		case key.Matches(k, keys.Done):
-			return msgCmd(navMsg{to: pageWallet})
+			return c.send(navMsg{to: pageWallet})
 		case key.Matches(k, keys.New):
 			return p.enter()
 		}

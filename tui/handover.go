@@ -62,7 +62,7 @@ func (p *handoverPage) update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, keys.Copy):
 		return p.c.copyCmd(p.chk.text())
 	case key.Matches(k, keys.Back), key.Matches(k, keys.Select):
-		return msgCmd(navMsg{to: p.back, back: true})
+		return p.c.send(navMsg{to: p.back, back: true})
 	}
 	return nil
 }

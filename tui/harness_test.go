@@ -214,10 +214,17 @@ func (f *fakeAPI) RoundTrip(r *http.Request) (*http.Response, error) {
 	if ok {
 		status, body = h(r)
 	}
+	hdr := http.Header{"Content-Type": {"application/json"}}
+	if wh, ok := body.(withHeader); ok {
+		for k, v := range wh.h {
+			hdr[k] = v
+		}
+		body = wh.body
+	}
 	b, _ := json.Marshal(body)
 	return &http.Response{
 		StatusCode: status, Status: http.StatusText(status),
-		Header:  http.Header{"Content-Type": {"application/json"}},
+		Header:  hdr,
 		Body:    io.NopCloser(bytes.NewReader(b)),
 		Request: r, ContentLength: int64(len(b)),
 	}, nil
@@ -311,3 +318,21 @@ func fakeOptions(t testing.TB, f *fakeAPI, lang string, session string) Options 
 }
 
 type httpRequest = http.Request
+
+// withHeader is an answer body with extra headers.
+type withHeader struct {
+	h    http.Header
+	body any
+}
+
+func (f *fakeAPI) count(prefix string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, r := range f.requests {
+		if strings.HasPrefix(r, prefix) {
+			n++
+		}
+	}
+	return n
+}

@@ -108,6 +108,10 @@ func newModel(ctx context.Context, o Options) *Model {
 	st := makeStyles(o.Renderer) // asks the terminal its background now, before the program reads input
 	c := &common{ctx: ctx, client: o.Client, opts: o, st: st, tr: tr, keys: newKeyMap(tr), now: o.Now}
 	m := &Model{c: c, cancel: cancel}
+	c.send = func(msg tea.Msg) tea.Cmd {
+		_, cmd := m.Update(msg)
+		return cmd
+	}
 	// The ping goes through the session's client (its transport, its
 	// base URL); its few quick retries end within pingTimeout.
 	m.pinger = o.Client

@@ -64,10 +64,16 @@ type Options struct {
 // user asked for the demo: the caller starts it and runs the wallet again.
 var ErrDemoRequested = errors.New("tui: the user asked for the demo")
 
-// New builds the wallet model for one session. Its commands stop when it
-// quits.
+// New builds the wallet model for one session. Its commands (the login
+// long-poll, API calls) stop when it quits.
 func New(opts Options) tea.Model {
 	return newModel(context.Background(), opts)
+}
+
+// NewContext is New whose commands also stop when ctx ends: over SSH pass
+// the session's context, so a dropped connection ends the long-poll too.
+func NewContext(ctx context.Context, opts Options) tea.Model {
+	return newModel(ctx, opts)
 }
 
 // Run runs the wallet full-screen on in and out (os.Stdin and os.Stdout for

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -530,5 +531,99 @@ func TestLayoutInColor(t *testing.T) {
 		m.c.down = true
 		m.layout()
 		check("banner")
+	}
+}
+
+func TestAcceptRateLimitedMessage(t *testing.T) {
+	f := newFakeAPI()
+	f.approved = true
+	f.routes["POST /fastcheck"] = func(*http.Request) (int, any) {
+		return 429, withHeader{h: http.Header{"Retry-After": {"120"}}, body: api.Message{Message: "too many requests; try again in 120 s"}}
+	}
+	d := newDriver(t, fakeOptions(t, f, "en", fakeSession), 80, 24)
+	d.waitView("7700-1200-3344")
+	d.key("a")
+	d.waitView("Accept a check")
+	d.typeText("271828182845")
+	d.waitView("RUB 990.00")
+	d.typeText("1234")
+	d.key("enter")
+	d.waitView("Too many attempts. Try again in 120 s.")
+}
+
+func TestSessionEndedGoesToLogin(t *testing.T) {
+	f := newFakeAPI()
+	f.approved = true
+	st := &sessionStore{}
+	o := fakeOptions(t, f, "en", fakeSession)
+	o.ClearSession = st.clear
+	d := newDriver(t, o, 80, 24)
+	d.waitView("7700-1200-3344")
+	f.set("GET /balance", func(*http.Request) (int, any) { return 401, api.Message{Message: "not authorized: session expired"} })
+	f.approved = false
+	d.key("r")
+	d.waitView("Your session has ended")
+	d.waitView("Expires in")
+	d.waitFor("ClearSession", func() bool { st.mu.Lock(); defer st.mu.Unlock(); return st.cleared == 1 })
+	if d.m.c.client.Session() != "" || d.m.c.bal != nil {
+		t.Fatal("the session's data survived")
+	}
+}
+
+func TestClickExpiredQRForNewCode(t *testing.T) {
+	f := newFakeAPI()
+	clock := &testClock{t: fixedNow}
+	o := fakeOptions(t, f, "en", "")
+	o.Now = clock.Now
+	d := newDriver(t, o, 80, 24)
+	d.waitView("Expires in")
+	clock.Advance(3 * time.Minute)
+	d.waitView("The code has expired")
+	n := f.count("GET /websession")
+	// A click beside the code does nothing; a click on it asks anew.
+	x, y, _ := d.m.login.qrPos()
+	d.send(tea.MouseMsg{X: x + d.m.login.qr.w + 20, Y: 1 + y + 2, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	d.drain(50 * time.Millisecond)
+	if d.m.login.state != loginExpired {
+		t.Fatal("a click beside the code asked for a new one")
+	}
+	clock.Advance(-3 * time.Minute)
+	d.send(tea.MouseMsg{X: x + 5, Y: 1 + y + 5, Action: tea.MouseActionPress, Button: tea.MouseButtonLeft})
+	d.waitView("Expires in")
+	if f.count("GET /websession") <= n {
+		t.Fatal("no new websession after the click")
+	}
+}
+
+// Started while the server is down: the banner, then a QR by itself once
+// it answers (no key needed: nothing had expired).
+func TestLoginRecoversWhenServerReturns(t *testing.T) {
+	f := newFakeAPI()
+	f.setDown(true)
+	o := fakeOptions(t, f, "en", "")
+	o.PingInterval = 20 * time.Millisecond
+	d := newDriver(t, o, 80, 24)
+	d.waitView("Server unreachable")
+	d.waitView("Could not get a login code")
+	f.setDown(false)
+	d.waitView("Expires in")
+	d.waitFor("the banner to clear", func() bool { return !strings.Contains(d.m.View(), "Server unreachable") })
+}
+
+// Navigation happens inside the key's Update: what is typed right after
+// "a" (a paste, a fast typist) lands on the accept form.
+func TestNavigationIsImmediate(t *testing.T) {
+	m := walletModel(t, 80, 24, 3)
+	for _, k := range []string{"a", "1", "2", "3", "4", "5"} {
+		m.Update(keyMsg(k))
+	}
+	if m.cur != pageAccept || m.accept.number.Value() != "1234-5" {
+		t.Fatalf("page %d, number %q", m.cur, m.accept.number.Value())
+	}
+	m.Update(keyMsg("esc"))
+	m.Update(keyMsg("x"))
+	m.Update(keyMsg("n"))
+	if m.dialog != nil || m.cur != pageWallet {
+		t.Fatal("x then n should open and close the cancel dialog on the wallet")
 	}
 }

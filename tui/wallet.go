@@ -402,24 +402,24 @@ func (p *walletPage) key(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, keys.NextTab), key.Matches(k, keys.PrevTab):
 		p.tab = 1 - p.tab
 	case key.Matches(k, keys.New):
-		return msgCmd(navMsg{to: pageCreate})
+		return c.send(navMsg{to: pageCreate})
 	case key.Matches(k, keys.Accept):
-		return msgCmd(navMsg{to: pageAccept})
+		return c.send(navMsg{to: pageAccept})
 	case key.Matches(k, keys.Refresh):
 		return p.refresh()
 	case key.Matches(k, keys.Logout):
-		return msgCmd(confirmMsg{title: c.tr.T("logout.title"), body: c.tr.T("logout.body"), yes: p.logoutCmd()})
+		return c.send(confirmMsg{title: c.tr.T("logout.title"), body: c.tr.T("logout.body"), yes: p.logoutCmd()})
 	case p.tab == tabActive && key.Matches(k, keys.Copy):
 		if r := p.selectedActive(); r != nil {
 			return c.copyCmd(r.Fastcheck + " " + r.Code)
 		}
 	case p.tab == tabActive && key.Matches(k, keys.Show):
 		if r := p.selectedActive(); r != nil {
-			return msgCmd(showCheckMsg{check: handoverFromActive(r), back: pageWallet})
+			return c.send(showCheckMsg{check: handoverFromActive(r), back: pageWallet})
 		}
 	case p.tab == tabActive && key.Matches(k, keys.Cancel):
 		if r := p.selectedActive(); r != nil {
-			return msgCmd(confirmMsg{
+			return c.send(confirmMsg{
 				title: c.tr.T("cancel.title"),
 				body:  c.tr.Tf("cancel.body", r.Fastcheck, c.tr.Money(r.Amount, r.Currency)),
 				yes:   p.cancelCmd(r.Fastcheck),
