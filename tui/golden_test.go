@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -311,4 +312,24 @@ func TestGoldenSetup(t *testing.T) {
 			teatest.RequireEqualOutput(t, []byte(fm.View()+"\n"))
 		})
 	}
+}
+
+func TestGoldenLoginDemo(t *testing.T) {
+	eachSize(t, []string{LangEnglish}, func(t *testing.T, lang string, w, h int) {
+		f := newFakeAPI()
+		o := fakeOptions(t, f, lang, "")
+		o.DemoUser = "alice"
+		o.DemoApprove = func(ctx context.Context, id, fp string) error {
+			f.mu.Lock()
+			f.approved = true
+			f.mu.Unlock()
+			return nil
+		}
+		m := newModel(t.Context(), o)
+		tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
+		t.Cleanup(m.shutdown)
+		g := &goldenRun{t: t, tm: tm, f: f}
+		g.wait("FE81 2C12 F3AB 4CE6")
+		g.require()
+	})
 }

@@ -485,6 +485,13 @@ func (l *loginPage) textLines(tw int, lay loginLayout) []string {
 	} else {
 		out = append(out, st.ok.Render("● ")+st.base.Render(tr.T("login.waiting")))
 	}
+	if l.c.opts.DemoApprove != nil {
+		// The demo stands in for the phone: a key here, or the phone CLI
+		// in a second terminal.
+		out = append(out, "")
+		add(st.muted.Render, tr.Tf("login.demohint", l.demoUser()))
+		add(st.accent.Render, "fastcheck phone approve --demo "+l.demoUser()+" "+l.ws.SessionID)
+	}
 	return out
 }
 

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"encoding/base64"
 	"io"
 	"strings"
@@ -308,4 +309,28 @@ func TestRealAcceptLocked(t *testing.T) {
 	w.typeText(res.Code)
 	w.key("enter")
 	w.waitView("заблокирован")
+}
+
+// The demo's key approves the shown login as the demo user, through the
+// same phone API a phone uses; the long-poll opens the wallet at once.
+func TestRealDemoKey(t *testing.T) {
+	env := servertest.Start(t)
+	phone, err := client.New(client.Options{BaseURL: env.URL, Key: servertest.Demo(t, "alice")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl, _ := client.New(client.Options{BaseURL: env.URL, Key: servertest.NewKey(t)})
+	d := newDriver(t, Options{
+		Client: cl, Renderer: plainRenderer(io.Discard), Lang: "en", PingInterval: time.Hour,
+		DemoUser: "alice",
+		DemoApprove: func(ctx context.Context, id, fp string) error {
+			_, err := phone.Approve(ctx, id, fp)
+			return err
+		},
+	}, 80, 24)
+	d.waitView("fastcheck phone approve --demo alice")
+	start := time.Now()
+	d.key("d")
+	d.waitView("RUB 150,000.00")
+	t.Logf("demo key to wallet with balance: %v", time.Since(start))
 }
