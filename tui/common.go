@@ -94,11 +94,6 @@ type (
 
 func msgCmd(m tea.Msg) tea.Cmd { return func() tea.Msg { return m } }
 
-// call is a context for one API call.
-func (c *common) call() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(c.ctx, callTimeout)
-}
-
 // fetchBalance loads the balance (GET /balance).
 func (c *common) fetchBalance() tea.Cmd {
 	cl := c.client
@@ -190,6 +185,8 @@ func (c *common) errText(err error) string {
 			return tr.Tf("err.badrequest", detail)
 		case client.ErrBadResponse:
 			return tr.T("err.badresponse")
+		case client.ErrUnexpected:
+			return tr.T("err.unexpected")
 		}
 		if detail == "" {
 			detail = e.Kind.String()

@@ -49,7 +49,7 @@ func newKeyMap(tr *locale) *keyMap {
 		Help:          b([]string{"?"}, "?", "key.help"),
 		Quit:          b([]string{"q"}, "q", "key.quit"),
 		ForceQuit:     b([]string{"ctrl+c"}, "ctrl+c", "key.quit"),
-		NewCode:       b([]string{"enter", " "}, "any key", "key.newcode"),
+		NewCode:       b([]string{"enter", " "}, tr.T("key.anykey"), "key.newcode"),
 		Demo:          b([]string{"d"}, "d", "key.demo"),
 		Yes:           b([]string{"y", "enter"}, "y/enter", "key.yes"),
 		No:            b([]string{"n", "esc"}, "n/esc", "key.no"),
@@ -69,12 +69,3 @@ func with(b key.Binding, k, desc string) key.Binding {
 	b.SetHelp(k, desc)
 	return b
 }
-
-// keyList is a help.KeyMap built per state.
-type keyList struct {
-	short []key.Binding
-	full  [][]key.Binding
-}
-
-func (k keyList) ShortHelp() []key.Binding  { return k.short }
-func (k keyList) FullHelp() [][]key.Binding { return k.full }
