@@ -34,13 +34,43 @@ type activeRow struct {
 	created, expires time.Time
 }
 
-// histRow is a history row with what the list needs precomputed, so that
-// sorting and filtering 100,000 rows never parses a time.
+// histRow is a history row reduced to what the list shows, with its times
+// parsed and its filter key built once, so that sorting and filtering
+// 100,000 rows never parses a time, and they take about 20 MB.
 type histRow struct {
-	api.HistoryCheck
-	when, created, resolved time.Time
-	kind                    histKind
-	search                  string // lower-case text the filter matches
+	Fastcheck string
+	Amount    int64
+	Currency  string
+	kind      histKind
+	// Unix seconds, 0 if none: when it settled (or was created), created,
+	// settled, expiry.
+	when, created, resolved, expires int64
+	search                           string // lower-case text the filter matches
+}
+
+func unixTime(s int64) time.Time {
+	if s == 0 {
+		return time.Time{}
+	}
+	return time.Unix(s, 0)
+}
+
+func unixOf(s string) int64 {
+	t := parseTime(s)
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// internCurrency shares one string per known currency among the rows.
+func internCurrency(c string) string {
+	for _, k := range allCurrencies {
+		if c == k {
+			return k
+		}
+	}
+	return client.Sanitize(c)
 }
 
 type histKind int
@@ -195,31 +225,39 @@ func toActiveRows(list []api.ActiveCheck) []activeRow {
 
 func toHistRows(list []api.HistoryCheck, tr *locale) []histRow {
 	rows := make([]histRow, len(list))
+	var b strings.Builder
 	for i, h := range list {
-		h.Fastcheck = client.Sanitize(h.Fastcheck)
-		h.Currency = client.Sanitize(h.Currency)
-		h.Status = client.Sanitize(h.Status)
-		h.Type = client.Sanitize(h.Type)
-		r := histRow{HistoryCheck: h, created: parseTime(h.CreatedAt), kind: classify(h)}
+		r := histRow{
+			Fastcheck: client.Sanitize(h.Fastcheck), Amount: h.Amount, Currency: internCurrency(h.Currency),
+			kind: classify(h), created: unixOf(h.CreatedAt), expires: unixOf(h.Expiration),
+		}
 		for _, s := range []string{h.AcceptedAt, h.UsedAt, h.ResolvedAt} {
-			if t := parseTime(s); !t.IsZero() {
+			if t := unixOf(s); t != 0 {
 				r.resolved = t
 				break
 			}
 		}
 		r.when = r.resolved
-		if r.when.IsZero() {
+		if r.when == 0 {
 			r.when = r.created
 		}
-		r.search = strings.ToLower(strings.Join([]string{
-			h.Fastcheck, strings.ReplaceAll(h.Fastcheck, "-", ""),
-			api.FormatMinor(h.Amount, h.Currency), tr.Money(h.Amount, h.Currency),
-			h.Status, h.Type, tr.T(kindText(r.kind)), tr.DateTime(r.when),
-		}, "\x00"))
+		b.Reset()
+		b.WriteString(r.Fastcheck)
+		b.WriteByte(0)
+		b.WriteString(strings.ReplaceAll(r.Fastcheck, "-", ""))
+		b.WriteByte(0)
+		b.WriteString(api.FormatMinor(r.Amount, r.Currency)) // 1,580.00 RUB
+		b.WriteByte(0)
+		b.WriteString(strings.ReplaceAll(api.FormatMinor(r.Amount, r.Currency), ",", "")) // 1580.00 RUB
+		b.WriteByte(0)
+		b.WriteString(tr.T(kindText(r.kind)))
+		b.WriteByte(0)
+		b.WriteString(client.Sanitize(h.Status))
+		r.search = strings.ToLower(b.String())
 		rows[i] = r
 	}
 	// Newest first; the sort keys re-order from here (stable).
-	slices.SortStableFunc(rows, func(a, b histRow) int { return b.when.Compare(a.when) })
+	slices.SortStableFunc(rows, func(a, b histRow) int { return cmp.Compare(b.when, a.when) })
 	return rows
 }
 
@@ -257,7 +295,7 @@ func (p *walletPage) reorder() {
 			if byAmount {
 				c = cmp.Compare(hist[a].Amount, hist[b].Amount)
 			} else {
-				c = hist[a].when.Compare(hist[b].when)
+				c = cmp.Compare(hist[a].when, hist[b].when)
 			}
 			if !asc {
 				c = -c
@@ -779,9 +817,9 @@ func (p *walletPage) histLine(r *histRow, sel bool, w int) string {
 	case histPaid:
 		amount = "−" + amount
 	}
-	when := tr.DateTime(r.when)
+	when := tr.DateTime(unixTime(r.when))
 	if narrow(w) {
-		when = tr.Date(r.when)
+		when = tr.Date(unixTime(r.when))
 	}
 	what := tr.T(kindText(r.kind))
 	if sel {
@@ -835,14 +873,14 @@ func (p *walletPage) detailLines(w int) []string {
 			{tr.T("details.amount"), tr.Money(r.Amount, r.Currency)},
 			{tr.T("details.what"), tr.T(kindText(r.kind))},
 		}
-		if !r.created.IsZero() {
-			rows = append(rows, kv{tr.T("details.created"), tr.DateTime(r.created)})
+		if r.created != 0 {
+			rows = append(rows, kv{tr.T("details.created"), tr.DateTime(unixTime(r.created))})
 		}
-		if !r.resolved.IsZero() {
-			rows = append(rows, kv{tr.T("details.resolved"), tr.DateTime(r.resolved)})
+		if r.resolved != 0 {
+			rows = append(rows, kv{tr.T("details.resolved"), tr.DateTime(unixTime(r.resolved))})
 		}
-		if exp := parseTime(r.Expiration); !exp.IsZero() {
-			rows = append(rows, kv{tr.T("details.expires"), tr.DateTime(exp)})
+		if r.expires != 0 {
+			rows = append(rows, kv{tr.T("details.expires"), tr.DateTime(unixTime(r.expires))})
 		}
 	}
 	lw := 0
