@@ -518,13 +518,13 @@ const (
 
 func (p *walletPage) wide() bool { return p.w >= wideAt }
 
-// detailsHeight is the pane's height below the list: two columns of three
-// pairs from 70 columns on, one column of six below that.
+// detailsHeight is the pane's height below the list: two columns of up to
+// four pairs from 70 columns on, one column of seven below that.
 func (p *walletPage) detailsHeight() int {
 	if p.w >= 70 {
-		return 3
+		return 4
 	}
-	return 6
+	return 7
 }
 
 func (p *walletPage) listWidth() int {
@@ -847,9 +847,9 @@ func (p *walletPage) detailLines(w int) []string {
 		if r == nil {
 			return []string{" " + st.muted.Render(truncate(tr.T("wallet.nodetails"), w-1))}
 		}
-		exp := tr.DateTime(r.expires)
+		left := "—"
 		if !r.expires.IsZero() {
-			exp += " (" + tr.Tf("details.in", tr.Duration(r.expires.Sub(p.c.now()))) + ")"
+			left = tr.Duration(r.expires.Sub(p.c.now()))
 		}
 		state := tr.T("check.active")
 		if r.Locked {
@@ -859,9 +859,10 @@ func (p *walletPage) detailLines(w int) []string {
 			{tr.T("details.number"), st.big.Render(r.Fastcheck)},
 			{tr.T("details.code"), st.big.Render(r.Code)},
 			{tr.T("details.amount"), tr.Money(r.Amount, r.Currency)},
-			{tr.T("details.created"), tr.DateTime(r.created)},
-			{tr.T("details.expires"), exp},
 			{tr.T("details.state"), state},
+			{tr.T("details.created"), tr.DateTime(r.created)},
+			{tr.T("details.expires"), tr.DateTime(r.expires)},
+			{tr.T("details.left"), left},
 		}
 	} else {
 		r := p.selectedHist()
