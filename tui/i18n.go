@@ -52,7 +52,7 @@ var catalog = map[string]map[string]string{
 		"key.another":       "another",
 		"key.acceptanother": "accept another",
 
-		"short.tab":    "tab",
+		"short.tab":    "switch",
 		"short.new":    "new",
 		"short.accept": "accept",
 		"short.copy":   "copy",
@@ -243,7 +243,7 @@ var catalog = map[string]map[string]string{
 		"key.another":       "ещё один",
 		"key.acceptanother": "принять ещё",
 
-		"short.tab":    "вкладка",
+		"short.tab":    "вкладки",
 		"short.new":    "новый",
 		"short.accept": "принять",
 		"short.copy":   "копия",

@@ -490,12 +490,20 @@ func (l *loginPage) textLines(tw int, lay loginLayout) []string {
 		// in a second terminal.
 		out = append(out, "")
 		add(st.muted.Render, tr.Tf("login.demohint", l.demoUser()))
-		add(st.accent.Render, "fastcheck phone approve --demo "+l.demoUser()+" "+l.ws.SessionID)
+		add(st.accent.Render, "fastcheck phone approve --demo "+l.demoUser())
+		if base := l.c.client.BaseURL(); base != defaultServer {
+			add(st.accent.Render, "  --server "+base) // the phone CLI's default is defaultServer
+		}
+		add(st.accent.Render, "  "+l.ws.SessionID)
 	}
 	return out
 }
 
 type lineStyle func(...string) string
+
+// defaultServer is where `fastcheck phone approve` sends a bare session id
+// (store.DefaultServer).
+const defaultServer = "http://127.0.0.1:8080/api"
 
 // splitURL breaks the approve URL after "/approve/" and then hard, so the
 // id stays whole on its own line when it can.

@@ -31,6 +31,8 @@ func commands() []command {
 		cmds = append(cmds, command{c.name, c.summary, func(args []string) int { return runCLI(c, args) }})
 	}
 	return append(cmds,
+		command{"wallet", "open the wallet (the same as fastcheck with no arguments)", cmdWallet},
+		command{"demo", "the whole system on this machine: embedded server, demo users, the wallet", cmdDemo},
 		command{"server", "run the reference server (and `server audit`)", cmdServer},
 		command{"phone", "act as the phone app: register an identity, approve a login", cmdPhone},
 	)
@@ -38,6 +40,9 @@ func commands() []command {
 
 func run(args []string) int {
 	if len(args) == 0 {
+		if isTerminal(os.Stdin) && isTerminal(os.Stdout) {
+			return cmdWallet(nil)
+		}
 		usage(os.Stderr)
 		return exitUsage
 	}
