@@ -7,9 +7,9 @@ FUZZTIME ?= 3s
 
 .PHONY: run build test fuzz lint bench clean
 
-## run: the demo — the reference server with seeded demo users on 127.0.0.1:8080
+## run: the demo — an embedded reference server with the demo users, and the wallet
 run: build
-	$(BIN) server --demo --db $${FASTCHECK_DEMO_DB:-$$(mktemp -d)/demo.db}
+	$(BIN) demo $${FASTCHECK_DEMO_DB:+--db $$FASTCHECK_DEMO_DB}
 
 ## build: the one binary, bin/fastcheck
 build:
