@@ -207,6 +207,7 @@ type Totals struct {
 	Users    int64 // Σ user balances
 	Active   int64 // Σ active check amounts
 	Escrow   int64 // the escrow account's balance
+	Pending  int64 // Σ pending-outflow balances: withdrawals not yet sent or refunded
 	Inflows  int64 // Σ money that entered through external accounts
 	Outflows int64 // Σ money that left through external accounts
 }

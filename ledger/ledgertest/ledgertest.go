@@ -75,14 +75,14 @@ func AuditProblems(ctx context.Context, s ledger.Store) (ledger.AuditReport, []s
 	}
 	problems := append([]string(nil), r.Violations...)
 	for cur, t := range r.Totals {
-		if t.Users+t.Active != t.Inflows-t.Outflows {
-			problems = append(problems, fmt.Sprintf("suite: %s totals do not conserve money: users %d + active %d != inflows %d - outflows %d",
-				cur, t.Users, t.Active, t.Inflows, t.Outflows))
+		if t.Users+t.Active+t.Pending != t.Inflows-t.Outflows {
+			problems = append(problems, fmt.Sprintf("suite: %s totals do not conserve money: users %d + active %d + pending outflows %d != inflows %d - outflows %d",
+				cur, t.Users, t.Active, t.Pending, t.Inflows, t.Outflows))
 		}
 		if t.Escrow != t.Active {
 			problems = append(problems, fmt.Sprintf("suite: %s escrow %d != active checks %d", cur, t.Escrow, t.Active))
 		}
-		if t.Users < 0 || t.Active < 0 {
+		if t.Users < 0 || t.Active < 0 || t.Pending < 0 {
 			problems = append(problems, fmt.Sprintf("suite: %s negative totals %+v", cur, t))
 		}
 	}

@@ -86,6 +86,18 @@ func systemAccount(tx *wtx, kind, name, currency string, now int64) (int64, erro
 // if the target would pass ledger.MaxBalance. It returns both balances
 // after the move. The caller's savepoint undoes everything on error.
 func transfer(tx *wtx, kind string, checkID int64, ref string, now int64, from, to, amount int64) (fromBal, toBal int64, err error) {
+	return transferFor(tx, kind, txLink{check: checkID}, ref, now, from, to, amount)
+}
+
+// txLink is what a journal transaction belongs to: a check, a top-up
+// order or a withdrawal (row ids; 0 for none).
+type txLink struct{ check, order, withdrawal int64 }
+
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+// transferFor is transfer for a transaction linked to a check, an order or
+// a withdrawal.
+func transferFor(tx *wtx, kind string, link txLink, ref string, now int64, from, to, amount int64) (fromBal, toBal int64, err error) {
 	if amount <= 0 {
 		return 0, 0, fmt.Errorf("ledger/sqlite: transfer of %d", amount)
 	}
@@ -105,13 +117,10 @@ func transfer(tx *wtx, kind string, checkID int64, ref string, now int64, from, 
 	if err != nil {
 		return 0, 0, err
 	}
-	var check sql.NullInt64
-	if checkID != 0 {
-		check = sql.NullInt64{Int64: checkID, Valid: true}
-	}
 	var txID int64
-	if err := tx.QueryRowContext(bg, `INSERT INTO transactions (kind, check_id, ref, created_at) VALUES (?, ?, ?, ?) RETURNING id`,
-		kind, check, nullString(ref), now).Scan(&txID); err != nil {
+	if err := tx.QueryRowContext(bg, `INSERT INTO transactions (kind, check_id, order_id, withdrawal_id, ref, created_at)
+		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+		kind, nullID(link.check), nullID(link.order), nullID(link.withdrawal), nullString(ref), now).Scan(&txID); err != nil {
 		return 0, 0, err
 	}
 	if _, err := tx.ExecContext(bg, `INSERT INTO entries (tx_id, account_id, amount) VALUES (?1, ?2, -?4), (?1, ?3, ?4)`,

@@ -23,15 +23,18 @@ ext AS (
 SELECT cur.currency,
 	(SELECT COALESCE(SUM(balance), 0) FROM accounts WHERE kind = 'user' AND currency = cur.currency),
 	(SELECT COALESCE(SUM(amount), 0) FROM checks WHERE status = 'active' AND currency = cur.currency),
-	(SELECT COALESCE(SUM(balance), 0) FROM accounts WHERE kind = 'escrow' AND currency = cur.currency),
+	(SELECT COALESCE(SUM(balance), 0) FROM accounts WHERE kind = 'escrow' AND name = 'escrow:checks' AND currency = cur.currency),
+	(SELECT COALESCE(SUM(balance), 0) FROM accounts WHERE kind = 'escrow' AND name LIKE 'pending:%' AND currency = cur.currency),
+	(SELECT COALESCE(SUM(amount), 0) FROM withdrawals WHERE status IN ('pending', 'unknown') AND currency = cur.currency),
 	COALESCE(ext.inflows, 0), COALESCE(ext.outflows, 0)
 FROM cur LEFT JOIN ext ON ext.currency = cur.currency
 ORDER BY cur.currency`
 
 // Audit checks the invariants of the ledger guide that the database can
 // show, all in one read transaction (one WAL snapshot):
-//   - conservation per currency: users + active checks = inflows - outflows,
-//     and escrow = active checks;
+//   - conservation per currency: users + active checks + pending outflows
+//     = inflows - outflows, escrow = active checks, and the pending-outflow
+//     accounts hold exactly the pending and unknown withdrawals;
 //   - every stored balance equals the sum of its entries (replay);
 //   - every transaction has at least two entries summing to zero per currency;
 //   - no negative balance outside the external accounts;
@@ -41,7 +44,8 @@ ORDER BY cur.currency`
 //     right accounts (an expired or cancelled check's refund went to its
 //     creator, an accepted one's money to its redeemer);
 //   - statuses are valid, used checks have a redeemer other than the
-//     creator and were used before they expired, failed_attempts is 0..5.
+//     creator and were used before they expired, failed_attempts is 0..5;
+//   - top-up orders and withdrawals (see payments below).
 func (s *Store) Audit(ctx context.Context) (ledger.AuditReport, error) {
 	ctx = ctxOrBackground(ctx)
 	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
@@ -55,16 +59,20 @@ func (s *Store) Audit(ctx context.Context) (ledger.AuditReport, error) {
 	a.query(conservationSQL, func(rows *sql.Rows) error {
 		var cur string
 		var t ledger.Totals
-		if err := rows.Scan(&cur, &t.Users, &t.Active, &t.Escrow, &t.Inflows, &t.Outflows); err != nil {
+		var open int64
+		if err := rows.Scan(&cur, &t.Users, &t.Active, &t.Escrow, &t.Pending, &open, &t.Inflows, &t.Outflows); err != nil {
 			return err
 		}
 		r.Totals[cur] = t
-		if t.Users+t.Active != t.Inflows-t.Outflows {
-			a.violate("conservation %s: users %d + active checks %d = %d, but inflows %d - outflows %d = %d",
-				cur, t.Users, t.Active, t.Users+t.Active, t.Inflows, t.Outflows, t.Inflows-t.Outflows)
+		if t.Users+t.Active+t.Pending != t.Inflows-t.Outflows {
+			a.violate("conservation %s: users %d + active checks %d + pending outflows %d = %d, but inflows %d - outflows %d = %d",
+				cur, t.Users, t.Active, t.Pending, t.Users+t.Active+t.Pending, t.Inflows, t.Outflows, t.Inflows-t.Outflows)
 		}
 		if t.Escrow != t.Active {
 			a.violate("escrow %s: balance %d but active checks sum to %d", cur, t.Escrow, t.Active)
+		}
+		if t.Pending != open {
+			a.violate("pending outflows %s: balance %d but pending and unknown withdrawals sum to %d", cur, t.Pending, open)
 		}
 		return nil
 	})
@@ -94,7 +102,7 @@ func (s *Store) Audit(ctx context.Context) (ledger.AuditReport, error) {
 			OR (COUNT(t.id) = 1 AND (c.status, MAX(t.kind)) IN (VALUES ('used', 'accept'), ('cancelled', 'cancel'), ('expired', 'expire'))))`,
 		"check %s is %s but has %d resolving transactions (%s)")
 	a.rows(`SELECT c.number, t.id, t.kind FROM transactions t JOIN checks c ON c.id = t.check_id
-		LEFT JOIN accounts esc ON esc.kind = 'escrow' AND esc.currency = c.currency
+		LEFT JOIN accounts esc ON esc.kind = 'escrow' AND esc.name = 'escrow:checks' AND esc.currency = c.currency
 		WHERE NOT ((SELECT COUNT(*) FROM entries e WHERE e.tx_id = t.id) = 2
 			AND EXISTS (SELECT 1 FROM entries e WHERE e.tx_id = t.id AND e.amount = -c.amount
 				AND e.account_id = CASE t.kind WHEN 'create' THEN c.creator_account ELSE esc.id END)
@@ -115,11 +123,61 @@ func (s *Store) Audit(ctx context.Context) (ledger.AuditReport, error) {
 		ON a.id = c.creator_account OR a.id = c.redeemer_account WHERE a.currency <> c.currency OR a.kind <> 'user'`,
 		"check %s in %s touches an account in %s or a non-user account")
 
+	a.payments()
+
 	if a.err != nil {
 		return ledger.AuditReport{}, a.err
 	}
 	sort.Strings(r.Violations)
 	return r, nil
+}
+
+// payments checks the invariants of top-ups and withdrawals:
+//   - an order's credited never exceeds its paid total, and equals the sum
+//     of its top-up credits, each of which moved money from the order's
+//     source account to its user;
+//   - a withdrawal has exactly one debit (user -> pending outflow), and an
+//     outcome transaction exactly when it is final: a payout (pending ->
+//     its outflow account) when sent, a refund (pending -> the user) when
+//     failed, none while pending or unknown;
+//   - a withdrawal that may have been sent (unknown, sent) was claimed.
+func (a *auditor) payments() {
+	a.rows(`SELECT public_id, credited, paid_total FROM orders WHERE credited > paid_total OR credited < 0`,
+		"order %s: credited %d exceeds paid %d")
+	a.rows(`SELECT o.public_id, o.credited, COALESCE((SELECT SUM(e.amount) FROM transactions t JOIN entries e ON e.tx_id = t.id
+			WHERE t.order_id = o.id AND e.account_id = o.user_account), 0) AS s
+		FROM orders o WHERE o.credited <> s`,
+		"order %s: credited %d but its top-up credits sum to %d")
+	a.rows(`SELECT t.id, COALESCE(o.public_id, '?') FROM transactions t LEFT JOIN orders o ON o.id = t.order_id
+		WHERE t.kind = 'topup' AND NOT ((SELECT COUNT(*) FROM entries e WHERE e.tx_id = t.id) = 2
+			AND EXISTS (SELECT 1 FROM entries e WHERE e.tx_id = t.id AND e.amount > 0 AND e.account_id = o.user_account)
+			AND EXISTS (SELECT 1 FROM entries e JOIN accounts x ON x.id = e.account_id WHERE e.tx_id = t.id AND e.amount < 0
+				AND x.kind = 'external' AND x.name = o.source AND x.currency = o.currency))`,
+		"top-up transaction %d (order %s) does not move money from the order's source to its user")
+	a.rows(`SELECT w.ref, w.status, COALESCE(GROUP_CONCAT(t.kind), '') FROM withdrawals w
+		LEFT JOIN transactions t ON t.withdrawal_id = w.id
+		GROUP BY w.id
+		HAVING SUM(t.kind = 'withdraw') IS NOT 1
+			OR SUM(t.kind = 'payout') IS NOT (w.status = 'sent')
+			OR SUM(t.kind = 'refund') IS NOT (w.status = 'failed')`,
+		"withdrawal %s is %s but its transactions are [%s]")
+	a.rows(`SELECT w.ref, t.id, t.kind FROM transactions t JOIN withdrawals w ON w.id = t.withdrawal_id
+		LEFT JOIN accounts p ON p.kind = 'escrow' AND p.name = 'pending:' || substr(w.outflow, 10) AND p.currency = w.currency
+		LEFT JOIN accounts x ON x.kind = 'external' AND x.name = w.outflow AND x.currency = w.currency
+		WHERE NOT ((SELECT COUNT(*) FROM entries e WHERE e.tx_id = t.id) = 2
+			AND EXISTS (SELECT 1 FROM entries e WHERE e.tx_id = t.id AND e.amount = -w.amount
+				AND e.account_id = CASE t.kind WHEN 'withdraw' THEN w.user_account ELSE p.id END)
+			AND EXISTS (SELECT 1 FROM entries e WHERE e.tx_id = t.id AND e.amount = w.amount
+				AND e.account_id = CASE t.kind WHEN 'withdraw' THEN p.id WHEN 'payout' THEN x.id ELSE w.user_account END))`,
+		"withdrawal %s: transaction %d (%s) does not move its amount between the right accounts")
+	a.rows(`SELECT ref, status FROM withdrawals WHERE status IN ('sent', 'unknown') AND attempted_at IS NULL`,
+		"withdrawal %s is %s but was never claimed for sending")
+	a.rows(`SELECT o.public_id, o.currency, a.currency FROM orders o JOIN accounts a ON a.id = o.user_account
+		WHERE a.currency <> o.currency OR a.kind <> 'user'
+		UNION ALL
+		SELECT w.ref, w.currency, a.currency FROM withdrawals w JOIN accounts a ON a.id = w.user_account
+		WHERE a.currency <> w.currency OR a.kind <> 'user'`,
+		"%s in %s belongs to an account in %s or a non-user account")
 }
 
 // auditor runs the audit queries, remembering the first database error.

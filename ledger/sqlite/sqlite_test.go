@@ -29,6 +29,10 @@ func TestConformance(t *testing.T) {
 	ledgertest.Run(t, func(t *testing.T) ledger.Store { return openTemp(t) })
 }
 
+func TestPayments(t *testing.T) {
+	ledgertest.RunPayments(t, func(t *testing.T) ledger.Store { return openTemp(t) })
+}
+
 func TestDurability(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db", "ledger.db")
 	ledgertest.RunDurability(t, func(t *testing.T) ledger.Store {
@@ -76,8 +80,8 @@ func TestOpenPermissionsAndMigrations(t *testing.T) {
 	if err := db.QueryRow(`SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &v); err != nil {
 		t.Fatal(err)
 	}
-	if n != 1 || v != 1 {
-		t.Fatalf("schema_migrations has %d rows up to version %d, want 1 and 1", n, v)
+	if n != 2 || v != 2 {
+		t.Fatalf("schema_migrations has %d rows up to version %d, want 2 and 2", n, v)
 	}
 	var mode string
 	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {

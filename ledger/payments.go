@@ -1,0 +1,245 @@
+package ledger
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Payments is the ledger side of top-ups and withdrawals: orders paid
+// through an external provider (a bank, Briacoin) and credited exactly once
+// per cumulative paid amount, withdrawals held in a pending-outflow account
+// until the provider's outcome is known, the provider events already
+// processed, and the last TOTP step accepted per secret.
+//
+// It is a separate interface from Store for now; a backend implements both
+// (the SQLite one does). Every method that moves money is one atomic
+// database transaction, as in Store.
+//
+// Money enters only through the order's Source (an external inflow account)
+// and leaves only through the withdrawal's Outflow (an external outflow
+// account). While a withdrawal is pending or unknown its money sits in the
+// pending-outflow account PendingAccount(Outflow), so conservation reads:
+// Σ users + Σ active checks + Σ pending outflows = inflows − outflows.
+type Payments interface {
+	// CreateOrder records a top-up order the provider has just opened. With
+	// Idem set, the same (user, key) and hash replays the first order
+	// (replayed true); another hash fails with ErrIdempotencyReuse. The
+	// user's account must exist and be in Currency.
+	CreateOrder(ctx context.Context, o NewOrder) (order Order, replayed bool, err error)
+	// Order returns an order by its id, OrderByExternal by the provider's.
+	Order(ctx context.Context, id string) (Order, error)
+	OrderByExternal(ctx context.Context, provider, externalID string) (Order, error)
+	// OrderByKey returns the order the user created with an idempotency
+	// key, and that request's hash, so that a retry can be answered
+	// before the provider is asked for a second order; ErrNotFound if none.
+	OrderByKey(ctx context.Context, userID, key string) (Order, []byte, error)
+	// OrdersByUser lists the user's orders, newest first, at most limit
+	// (0 = all).
+	OrdersByUser(ctx context.Context, userID string, limit int) ([]Order, error)
+	// OpenOrders lists the provider's orders still new or part, the least
+	// recently checked first, at most limit (0 = all).
+	OpenOrders(ctx context.Context, provider string, limit int) ([]Order, error)
+	// RecordPayment applies what the provider said about an order, in one
+	// transaction: the event id is recorded (a duplicate changes nothing
+	// and reports Duplicate), the paid total only grows, the status only
+	// moves forward (OrderRank), and exactly paid − credited is credited
+	// to the user from the order's Source. An empty EventID is a
+	// reconciliation read: nothing to deduplicate, the conditional credit
+	// alone keeps it exactly-once. Unknown orders fail with ErrNotFound.
+	RecordPayment(ctx context.Context, p PaymentUpdate) (PaymentResult, error)
+	// ExpireOrders moves up to limit new or part orders whose ExpiresAt is
+	// at or before now to expired and returns them. What was paid stays
+	// credited, and a payment that arrives later is still credited.
+	ExpireOrders(ctx context.Context, now time.Time, limit int) ([]Order, error)
+	// SettledNative is Σ PaidNative of the provider's closed orders: the
+	// provider units that a closed order moved onto the merchant account.
+	SettledNative(ctx context.Context, provider string) (int64, error)
+
+	// StartWithdrawal debits the user into the pending-outflow account and
+	// records the withdrawal as pending. It is idempotent by Ref (same
+	// parameters replay, others fail with ErrIdempotencyReuse) and, with
+	// Idem set, by (user, key) like the check calls.
+	StartWithdrawal(ctx context.Context, w NewWithdrawal) (wd Withdrawal, replayed bool, err error)
+	Withdrawal(ctx context.Context, ref string) (Withdrawal, error)
+	// WithdrawalsByUser lists the user's withdrawals, newest first, at
+	// most limit (0 = all).
+	WithdrawalsByUser(ctx context.Context, userID string, limit int) ([]Withdrawal, error)
+	// ClaimWithdrawal marks a pending, unattempted withdrawal as attempted,
+	// durably, before its transfer is sent, and stores meta (e.g. the
+	// provider balance read just before). Exactly one caller wins; the
+	// others get ErrWithdrawalState. A withdrawal found attempted but not
+	// finished after a crash is of unknown outcome, never sent again.
+	ClaimWithdrawal(ctx context.Context, ref, meta string, now time.Time) (Withdrawal, error)
+	// FinishWithdrawal records the transfer's outcome:
+	//   - WithdrawSent (from pending-attempted or unknown): the money leaves
+	//     through Outflow, TxID is kept;
+	//   - WithdrawFailed (from pending or unknown): a definite failure, the
+	//     money goes back to the user;
+	//   - WithdrawUnknown (from pending-attempted): held until resolved;
+	//   - WithdrawPending (from pending-attempted): the request was surely
+	//     never sent, so the attempt mark is cleared for another try.
+	// Repeating a final outcome with the same TxID replays it; any other
+	// transition fails with ErrWithdrawalState.
+	FinishWithdrawal(ctx context.Context, f FinishWithdrawal) (Withdrawal, error)
+	// PendingWithdrawals lists withdrawals that are pending or unknown,
+	// oldest first, at most limit (0 = all).
+	PendingWithdrawals(ctx context.Context, limit int) ([]Withdrawal, error)
+
+	// AdvanceStep is a durable TOTP step store (briacoin.StepStore): it
+	// records step for secretID and reports true only if step is later
+	// than the recorded one, in one conditional UPDATE.
+	AdvanceStep(ctx context.Context, secretID string, step uint64) (bool, error)
+}
+
+// Order states. A bank payment goes new → close (succeeded) or declined; a
+// Briacoin order new → part → close. expired means the server stopped
+// waiting for it.
+const (
+	OrderNew      = "new"
+	OrderPart     = "part"
+	OrderClose    = "close"
+	OrderExpired  = "expired"
+	OrderDeclined = "declined"
+)
+
+// OrderRank orders the states for forward-only updates: new 1, part 2,
+// expired and declined 3, close 4; unknown states 0. An expired order that
+// is paid in full later still closes; a part payment does not reopen it.
+func OrderRank(status string) int {
+	switch status {
+	case OrderNew:
+		return 1
+	case OrderPart:
+		return 2
+	case OrderExpired, OrderDeclined:
+		return 3
+	case OrderClose:
+		return 4
+	}
+	return 0
+}
+
+// Withdrawal states.
+const (
+	WithdrawPending = "pending"
+	WithdrawSent    = "sent"
+	WithdrawFailed  = "failed"
+	WithdrawUnknown = "unknown"
+)
+
+// Name of the pending-outflow account of the Briacoin withdrawals.
+const AccountPendingBriaOut = "pending:briacoin-outflow"
+
+// PendingAccount is the pending-outflow account that holds the money of
+// withdrawals leaving through the external account outflow:
+// "external:briacoin-outflow" → "pending:briacoin-outflow".
+func PendingAccount(outflow string) string {
+	return "pending:" + strings.TrimPrefix(outflow, "external:")
+}
+
+// Errors of Payments.
+var (
+	ErrWithdrawalState = errors.New("withdrawal is not in a state that allows this")
+	ErrOrderMismatch   = errors.New("payment does not match the order")
+)
+
+// NewOrder is a top-up order to record.
+type NewOrder struct {
+	ID         string // ours, shown to the user (32 hex)
+	Provider   string // "bank:sandbox", "briacoin"
+	ExternalID string // the provider's id (transactionId, orderid)
+	UserID     string
+	Currency   string
+	Expected   int64  // minor units asked for
+	Source     string // the external inflow account credits come from
+	Meta       string // JSON: provider details shown to the user
+	Now        time.Time
+	ExpiresAt  time.Time
+	Idem       *Idempotency
+}
+
+// Order is a top-up order as stored.
+type Order struct {
+	ID         string
+	Provider   string
+	ExternalID string
+	UserID     string
+	Currency   string
+	Expected   int64
+	PaidTotal  int64 // cumulative paid, minor units
+	PaidNative int64 // cumulative paid in the provider's units (coins·1e8)
+	Credited   int64 // minor units credited so far; never above PaidTotal
+	Status     string
+	Source     string
+	Meta       string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	ExpiresAt  time.Time
+	CheckedAt  time.Time // last provider event or reconciliation read
+}
+
+// PaymentUpdate is what a provider said about an order.
+type PaymentUpdate struct {
+	Provider   string
+	EventID    string // unique per provider; "" for a reconciliation read
+	ExternalID string
+	PaidTotal  int64 // cumulative paid, minor units of the order's currency
+	PaidNative int64 // cumulative paid, provider units
+	Status     string
+	Now        time.Time
+}
+
+// PaymentResult is the order after RecordPayment. Credited is what this
+// call credited; Balance the user's balance after it (when it credited).
+type PaymentResult struct {
+	Order     Order
+	Credited  int64
+	Balance   int64
+	Duplicate bool
+}
+
+// NewWithdrawal asks to move Amount from the user towards Destination.
+type NewWithdrawal struct {
+	Ref         string
+	UserID      string
+	Amount      int64
+	Currency    string
+	Destination string // the wallet address
+	Provider    string // "briacoin"
+	Outflow     string // the external outflow account, e.g. ExternalBriaOut
+	Meta        string // JSON: the provider amount (coins) and such
+	Now         time.Time
+	Idem        *Idempotency
+}
+
+// Withdrawal is a withdrawal as stored.
+type Withdrawal struct {
+	Ref         string
+	UserID      string
+	Amount      int64
+	Currency    string
+	Destination string
+	Provider    string
+	Outflow     string
+	Status      string
+	TxID        string
+	Reason      string
+	Meta        string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	AttemptedAt time.Time // zero until claimed
+}
+
+// Attempted reports whether the transfer may have been sent.
+func (w Withdrawal) Attempted() bool { return !w.AttemptedAt.IsZero() }
+
+// FinishWithdrawal is a withdrawal's outcome.
+type FinishWithdrawal struct {
+	Ref    string
+	Status string // WithdrawSent, WithdrawFailed, WithdrawUnknown or WithdrawPending
+	TxID   string
+	Reason string
+	Now    time.Time
+}
