@@ -16,7 +16,7 @@ import (
 
 	"fastcheck/api"
 	"fastcheck/ledger"
-	"fastcheck/ledger/sqlite"
+	"fastcheck/ledger/backend"
 	"fastcheck/server"
 	"fastcheck/store"
 )
@@ -26,11 +26,13 @@ func cmdServer(args []string) int {
 		switch args[0] {
 		case "audit":
 			return cmdServerAudit(args[1:])
+		case "migrate":
+			return cmdServerMigrate(args[1:])
 		}
 	}
 	fs := flag.NewFlagSet("fastcheck server", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	dbPath := fs.String("db", defaultDBPath(), "SQLite database file")
+	dbPath := fs.String("db", defaultDBPath(), dbFlagHelp)
 	demo := fs.Bool("demo", false, "seed the demo users (alice and bob, 150,000.00 RUB each) and their phone identities")
 	basePath := fs.String("base-path", "/api", "second mount point of the API (the spec's root is fastcheck.store/api)")
 	wsTTL := fs.Duration("websession-ttl", server.DefaultWebsessionTTL, "how long a login QR stays valid")
@@ -41,14 +43,18 @@ func cmdServer(args []string) int {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: fastcheck server [flags]
-       fastcheck server audit --db PATH [--json]
+       fastcheck server audit --db PATH|URL [--json]
+       fastcheck server migrate --db PATH|URL
 
 Runs the reference Fastcheck server: every API of the spec on a
-double-entry ledger in SQLite.
+double-entry ledger in SQLite (one server process), or in PostgreSQL when
+--db is a postgres:// URL (any number of replicas may share it). Schema
+migrations apply at startup, or with "server migrate".
 
 Examples:
   fastcheck server --demo
   fastcheck server --addr 127.0.0.1:9090 --db /tmp/fc.db --check-ttl 24h
+  fastcheck server --db 'postgres://fastcheck@db:5432/fastcheck?sslmode=disable'
   fastcheck server audit --db ~/.local/share/fastcheck/fastcheck.db
 
 Flags:
@@ -69,14 +75,14 @@ Flags:
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
-	st, err := sqlite.Open(*dbPath)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := backend.Open(ctx, *dbPath)
 	if err != nil {
-		log.Error("cannot open the database", "db", *dbPath, "err", err)
+		log.Error("cannot open the database", "db", backend.Describe(*dbPath), "err", err)
 		return exitError
 	}
 	defer st.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	if *demo {
 		users, err := server.SeedDemo(ctx, st, time.Now())
 		if err != nil {
@@ -97,7 +103,7 @@ Flags:
 		return exitError
 	}
 	err = srv.Serve(ctx, *addr, func(a net.Addr) {
-		log.Info("fastcheck server listening", "url", "http://"+a.String()+*basePath, "db", *dbPath, "backend", "sqlite", "demo", *demo)
+		log.Info("fastcheck server listening", "url", "http://"+a.String()+*basePath, "db", backend.Describe(*dbPath), "backend", backend.Kind(*dbPath), "demo", *demo)
 	})
 	if err != nil {
 		log.Error("server stopped", "err", err)
@@ -109,10 +115,10 @@ Flags:
 
 func cmdServerAudit(args []string) int {
 	fs := flag.NewFlagSet("fastcheck server audit", flag.ContinueOnError)
-	dbPath := fs.String("db", defaultDBPath(), "SQLite database file")
+	dbPath := fs.String("db", defaultDBPath(), dbFlagHelp)
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: fastcheck server audit --db PATH [--json]
+		fmt.Fprint(fs.Output(), `Usage: fastcheck server audit --db PATH|URL [--json]
 
 Checks every ledger invariant on a database (conservation, no negative
 balance, single resolution, journal replay, balanced transactions, expiry,
@@ -125,11 +131,13 @@ Flags:
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
-	if _, err := os.Stat(*dbPath); err != nil {
-		fmt.Fprintf(os.Stderr, "fastcheck server audit: %v\n", err)
-		return exitError
+	if backend.Kind(*dbPath) == backend.SQLite {
+		if _, err := os.Stat(*dbPath); err != nil {
+			fmt.Fprintf(os.Stderr, "fastcheck server audit: %v\n", err)
+			return exitError
+		}
 	}
-	st, err := sqlite.Open(*dbPath)
+	st, err := backend.Open(context.Background(), *dbPath)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "fastcheck server audit: %v\n", err)
 		return exitError
@@ -150,6 +158,46 @@ Flags:
 	if !rep.OK() {
 		return exitError
 	}
+	return exitOK
+}
+
+// dbFlagHelp describes --db.
+const dbFlagHelp = "SQLite database file, or a postgres:// (postgresql://) URL for PostgreSQL"
+
+func cmdServerMigrate(args []string) int {
+	fs := flag.NewFlagSet("fastcheck server migrate", flag.ContinueOnError)
+	dbPath := fs.String("db", defaultDBPath(), dbFlagHelp)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), `Usage: fastcheck server migrate --db PATH|URL
+
+Applies the ledger's schema migrations (the server also applies them when
+it starts) and prints the schema version. An SQLite file is created if it
+does not exist. On PostgreSQL an advisory lock keeps concurrent migrations
+from racing.
+
+Examples:
+  fastcheck server migrate --db 'postgres://fastcheck@db:5432/fastcheck?sslmode=disable'
+  fastcheck server migrate --db /var/lib/fastcheck/fastcheck.db
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return flagExit(err)
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "fastcheck server migrate: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	v, err := backend.Migrate(ctx, *dbPath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "fastcheck server migrate: %v\n", err)
+		return exitError
+	}
+	fmt.Printf("%s %s: schema version %d\n", backend.Kind(*dbPath), backend.Describe(*dbPath), v)
 	return exitOK
 }
 
