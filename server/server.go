@@ -44,6 +44,13 @@ type Config struct {
 	// SweepInterval is how often expired checks are refunded.
 	SweepInterval time.Duration
 	Limits        Limits
+	// Payments turns on top-ups and withdrawals (nil: off; the endpoints
+	// answer 404).
+	Payments *Payments
+	// Mounts are handlers served at the root outside the API, by path
+	// prefix: the sandbox bank at "/bank/", the Briacoin simulator at
+	// "/briacoin/" (the reference server's --sandbox-bank, --briacoin-sim).
+	Mounts map[string]http.Handler
 }
 
 // Limits are the abuse limits. Zero values take the defaults.
@@ -129,6 +136,8 @@ type Server struct {
 	websessionLimit *limiter
 	approvalLimit   *limiter
 
+	pay *payments // nil when payments are off
+
 	handler http.Handler
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -159,6 +168,13 @@ func New(cfg Config) (*Server, error) {
 	// store lives in memory, so this fence is what stops a replay across a
 	// restart.
 	s.bootMono = time.Now()
+	if cfg.Payments != nil {
+		p, err := newPayments(s, *cfg.Payments, cfg.Store)
+		if err != nil {
+			return nil, err
+		}
+		s.pay = p
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -173,6 +189,19 @@ func (s *Server) Start() {
 		defer s.wg.Done()
 		s.sweepLoop()
 	}()
+	if s.pay != nil {
+		s.pay.start(s.stop, &s.wg)
+	}
+}
+
+// ReconcilePayments runs one pass of the payment reconciler now (the
+// background one runs every Payments.ReconcileInterval): expiry, bank
+// look-ups, Briacoin polls and withdrawals. Without payments it does
+// nothing.
+func (s *Server) ReconcilePayments(ctx context.Context) {
+	if s.pay != nil {
+		s.pay.ReconcileOnce(ctx)
+	}
 }
 
 // Close stops background work and wakes every long-poll. It does not close
@@ -227,6 +256,14 @@ func (s *Server) routeTable() []route {
 		{"GET", "/approve/{id}", s.handleApprovePage, nil},
 		{"GET", "/metrics", s.handleMetrics, nil},
 		{"GET", "/openapi.json", s.handleOpenAPI, nil},
+		{"POST", "/topup", s.handleTopup, api.Topup{}},
+		{"GET", "/topups", s.handleTopups, api.Topups{}},
+		{"GET", "/topup/{id}", s.handleTopupGet, api.Topup{}},
+		{"GET", "/topup/{id}/return", s.handleTopupReturn, nil},
+		{"POST", "/withdraw", s.handleWithdraw, api.Withdrawal{}},
+		{"GET", "/withdraw/{ref}", s.handleWithdrawGet, api.Withdrawal{}},
+		{"POST", "/callbacks/bank", s.handleBankWebhook, api.Message{}},
+		{"POST", "/callbacks/briacoin", s.handleBriacoinCallback, api.Message{}},
 	}
 }
 
@@ -257,6 +294,9 @@ func (s *Server) routes() http.Handler {
 	})
 	root := http.NewServeMux()
 	root.Handle("/", api)
+	for prefix, h := range s.cfg.Mounts {
+		root.Handle(prefix, h)
+	}
 	if s.cfg.BasePath != "" {
 		root.Handle(s.cfg.BasePath+"/", http.StripPrefix(s.cfg.BasePath, api))
 	}

@@ -33,6 +33,9 @@ type Env struct {
 	Store  ledger.Store
 	Clock  *Clock
 	HTTP   *httptest.Server
+	Pay    *Payments // set by StartPayments
+
+	wrap func(http.Handler) http.Handler
 }
 
 // Clock is a settable clock; it follows real time plus an offset.
@@ -61,6 +64,13 @@ type Option func(*server.Config)
 // Start runs a server until the test ends. The demo users are seeded.
 func Start(t testing.TB, opts ...Option) *Env {
 	t.Helper()
+	return start(t, nil, opts)
+}
+
+// start runs a server; setup, if set, completes the config once the
+// server's root URL is known (before it serves).
+func start(t testing.TB, setup func(env *Env, cfg *server.Config), opts []Option) *Env {
+	t.Helper()
 	st, err := sqlite.Open(filepath.Join(t.TempDir(), "fastcheck.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -70,24 +80,37 @@ func Start(t testing.TB, opts ...Option) *Env {
 		// Tests log in many times from one address; the tests of the
 		// limits themselves set their own.
 		Limits: server.Limits{StatusPerMinute: 6000, WebsessionsPerMinute: 6000, ApprovalsPerMinute: 6000}}
+	hs := httptest.NewUnstartedServer(nil)
+	root := "http://" + hs.Listener.Addr().String()
+	env := &Env{URL: root + "/api", Root: root, Store: st, Clock: clock, HTTP: hs}
+	if setup != nil {
+		setup(env, &cfg)
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	srv, err := server.New(cfg)
 	if err != nil {
+		hs.Listener.Close()
+		st.Close()
 		t.Fatal(err)
 	}
 	if _, err := server.SeedDemo(context.Background(), st, clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	srv.Start()
-	hs := httptest.NewServer(srv.Handler())
+	hs.Config.Handler = srv.Handler()
+	if env.wrap != nil {
+		hs.Config.Handler = env.wrap(hs.Config.Handler)
+	}
+	hs.Start()
+	env.Server = srv
 	t.Cleanup(func() {
 		hs.Close()
 		srv.Close()
 		st.Close()
 	})
-	return &Env{URL: hs.URL + "/api", Root: hs.URL, Server: srv, Store: st, Clock: clock, HTTP: hs}
+	return env
 }
 
 // Caller signs raw requests, for tests that need full control of what goes

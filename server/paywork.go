@@ -1,0 +1,400 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"fastcheck/ledger"
+	"fastcheck/payments/briacoin"
+)
+
+// --- keyed Briacoin calls ---
+
+// keyed makes one keyed Briacoin call after the durable step fence: the
+// current TOTP step is recorded in the ledger first, and a step already
+// recorded (by this process, or by one that ran before a restart) is
+// waited out. So no key is ever sent twice, across restarts too, and the
+// service never refuses a call for a reused key. Only the worker calls it.
+func (p *payments) keyed(ctx context.Context, call func(ctx context.Context) error) error {
+	if err := p.fence(ctx); err != nil {
+		return &briacoin.CallError{Method: "fence", Err: err}
+	}
+	return call(ctx)
+}
+
+func (p *payments) fence(ctx context.Context) error {
+	period := p.cfg.KeyPeriod
+	margin := min(period/5, 2*time.Second)
+	for {
+		now := time.Now()
+		step := briacoin.StepAt(now, period)
+		next := stepStart(step+1, period)
+		if next.Sub(now) < margin {
+			// Too close to the step's end: the call's key could fall
+			// into the next step, which the fence has not recorded.
+			if err := sleepCtx(ctx, next.Sub(now)); err != nil {
+				return err
+			}
+			continue
+		}
+		ok, err := p.store.AdvanceStep(ctx, p.outID, step)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		if err := sleepCtx(ctx, next.Sub(now)); err != nil {
+			return err
+		}
+	}
+}
+
+func stepStart(step uint64, period time.Duration) time.Time {
+	return time.Unix(0, int64(step*uint64(period)))
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(max(d, time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// --- orders ---
+
+// pushRefetch queues a getorderstatus of a Briacoin order whose answer is
+// recorded (with event, a callback's id, or as a reconciliation read).
+func (p *payments) pushRefetch(prio priority, o ledger.Order, event string) *briaJob {
+	id, err := strconv.ParseInt(o.ExternalID, 10, 64)
+	if err != nil {
+		return nil
+	}
+	meta := readOrderMeta(o)
+	return p.queue.push(prio, "order:"+o.ExternalID, func(ctx context.Context) {
+		var st briacoin.OrderStatus
+		err := p.keyed(ctx, func(ctx context.Context) (err error) {
+			st, err = p.cfg.Briacoin.GetOrderStatus(ctx, id)
+			return err
+		})
+		if err != nil {
+			p.warn("getorderstatus", "Briacoin getorderstatus failed", "order", o.ID, "orderid", id, "err", err)
+			return
+		}
+		rate := p.rate
+		if r, err := briacoin.ParseRate(meta.Rate); err == nil {
+			rate = r // the order's own rate, even if the configured one changed since
+		}
+		paid, err := rate.MinorDown(st.Paid)
+		if err != nil {
+			p.s.log.Error("Briacoin order paid out of range", "order", o.ID, "paid", st.Paid.String(), "err", err)
+			return
+		}
+		status := ledger.OrderNew
+		switch st.Status {
+		case briacoin.StatusPart:
+			status = ledger.OrderPart
+		case briacoin.StatusClose:
+			status = ledger.OrderClose
+		}
+		res, err := p.store.RecordPayment(context.WithoutCancel(ctx), ledger.PaymentUpdate{
+			Provider: providerBriacoin, EventID: event, ExternalID: o.ExternalID,
+			PaidTotal: paid, PaidNative: int64(st.Paid), Status: status, Now: p.s.now(),
+		})
+		if err != nil {
+			p.s.log.Error("recording a Briacoin payment failed", "order", o.ID, "err", err)
+			return
+		}
+		p.logPayment("Briacoin order status", res)
+	})
+}
+
+func (p *payments) logPayment(what string, res ledger.PaymentResult) {
+	if res.Credited > 0 {
+		p.s.metrics.ledgerOp("topup", "ok", 1)
+		p.s.log.Info("top-up credited", "via", what, "order", res.Order.ID, "credited", res.Credited,
+			"paid", res.Order.PaidTotal, "status", res.Order.Status)
+	}
+}
+
+// warn logs at most once a minute per kind, so a flood of forged callbacks
+// or an outage does not flood the log.
+func (p *payments) warn(kind, msg string, args ...any) {
+	p.mu.Lock()
+	now := time.Now()
+	if now.Sub(p.lastWarn[kind]) < time.Minute {
+		p.mu.Unlock()
+		p.s.log.Debug(msg, args...)
+		return
+	}
+	p.lastWarn[kind] = now
+	p.mu.Unlock()
+	p.s.log.Warn(msg, args...)
+}
+
+// --- withdrawals ---
+
+// pushTransfer queues the sending of a pending withdrawal.
+func (p *payments) pushTransfer(prio priority, ref string) *briaJob {
+	return p.queue.push(prio, "withdraw:"+ref, func(ctx context.Context) { p.sendWithdrawal(ctx, ref) })
+}
+
+func (p *payments) setInflight(ref string, on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if on {
+		p.inflight[ref] = true
+	} else {
+		delete(p.inflight, ref)
+	}
+}
+
+func (p *payments) isInflight(ref string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.inflight[ref]
+}
+
+// sendWithdrawal sends one pending withdrawal: read the merchant balance,
+// claim the withdrawal durably (with that balance, for a later
+// reconciliation), call transfertoaddress, record the outcome. Only a
+// definite failure refunds; a lost answer leaves it unknown, for
+// resolveWithdrawal. No transfer starts while another's outcome is
+// unknown, so balance comparisons stay unambiguous.
+func (p *payments) sendWithdrawal(ctx context.Context, ref string) {
+	bg := context.WithoutCancel(ctx)
+	w, err := p.store.Withdrawal(bg, ref)
+	if err != nil || w.Status != ledger.WithdrawPending || w.Attempted() {
+		return
+	}
+	open, err := p.store.PendingWithdrawals(bg, 0)
+	if err != nil {
+		return
+	}
+	for _, o := range open {
+		if o.Ref != ref && (o.Status == ledger.WithdrawUnknown || o.Attempted()) {
+			p.warn("withdraw-blocked", "withdrawals wait: another's outcome is being reconciled", "waiting", ref, "unresolved", o.Ref)
+			return
+		}
+	}
+	meta := readWithdrawMeta(w)
+	coins, err := briacoin.ParseCoins(meta.Coins)
+	if err != nil || coins <= 0 {
+		p.finish(bg, ref, ledger.WithdrawFailed, "", "the coin amount could not be read")
+		return
+	}
+	var bal briacoin.Balance
+	if err := p.keyed(ctx, func(ctx context.Context) (err error) {
+		bal, err = p.cfg.Briacoin.GetAccountBalance(ctx)
+		return err
+	}); err != nil {
+		p.warn("getaccountbalance", "Briacoin getaccountbalance failed; the withdrawal waits", "ref", ref, "err", err)
+		return
+	}
+	if bal.Balance < coins {
+		p.finish(bg, ref, ledger.WithdrawFailed, "", "the service's balance is too low for this withdrawal; the money is back in your balance")
+		return
+	}
+	settled, err := p.store.SettledNative(bg, providerBriacoin)
+	if err != nil {
+		return
+	}
+	b0 := int64(bal.Balance)
+	meta.BalanceBefore, meta.SettledBefore = &b0, &settled
+	mb, _ := json.Marshal(meta)
+	p.setInflight(ref, true)
+	defer p.setInflight(ref, false)
+	if _, err := p.store.ClaimWithdrawal(bg, ref, string(mb), p.s.now()); err != nil {
+		return
+	}
+	var tr briacoin.Transfer
+	err = p.keyed(ctx, func(ctx context.Context) (err error) {
+		tr, err = p.cfg.Briacoin.TransferToAddress(ctx, w.Destination, coins)
+		return err
+	})
+	var ce *briacoin.CallError
+	switch {
+	case err == nil:
+		p.finish(bg, ref, ledger.WithdrawSent, tr.TxID, "")
+	case briacoin.IsDefinite(err) && errors.As(err, &ce) && !ce.MaybeExecuted &&
+		(errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || ce.Method == "fence"):
+		// Never sent because we stopped first: try again later.
+		p.finish(bg, ref, ledger.WithdrawPending, "", "")
+	case briacoin.IsDefinite(err):
+		p.finish(bg, ref, ledger.WithdrawFailed, "", "the service refused the transfer ("+refusal(err)+"); the money is back in your balance")
+	default:
+		p.s.log.Warn("Briacoin transfer outcome unknown; it will be reconciled", "ref", ref, "err", err)
+		p.finish(bg, ref, ledger.WithdrawUnknown, "", "the service's answer was lost; the transfer is being reconciled")
+	}
+}
+
+func refusal(err error) string {
+	var ae *briacoin.APIError
+	if errors.As(err, &ae) {
+		return ae.Data
+	}
+	return "not sent"
+}
+
+func (p *payments) finish(ctx context.Context, ref, status, txid, reason string) {
+	w, err := p.store.FinishWithdrawal(ctx, ledger.FinishWithdrawal{Ref: ref, Status: status, TxID: txid, Reason: reason, Now: p.s.now()})
+	if errors.Is(err, ledger.ErrWithdrawalState) {
+		p.s.log.Debug("withdrawal outcome already recorded", "ref", ref, "status", status)
+		return
+	}
+	if err != nil {
+		p.s.log.Error("recording a withdrawal's outcome failed", "ref", ref, "status", status, "err", err)
+		return
+	}
+	if status == ledger.WithdrawPending {
+		return
+	}
+	p.s.metrics.ledgerOp("withdraw_"+status, "ok", 1)
+	p.s.log.Info("withdrawal "+w.Status, "ref", ref, "txid", txid, "amount", w.Amount)
+}
+
+// resolveWithdrawal settles a withdrawal of unknown outcome by comparing
+// the merchant balance with the one read just before the transfer, net of
+// the coins closed orders brought in meanwhile as far as the ledger knows
+// (SettledNative):
+//
+//	d = (balance now − balance before) − (settled now − settled before)
+//
+// d = −coins: the coins left, so it was sent; d = 0: nothing left, so it
+// was not, and the money goes back. Anything else (an inflow the ledger
+// has not seen yet) proves nothing: it stays unknown and is tried again
+// on the next pass. No transfer starts meanwhile, and nobody else spends
+// from the merchant account (an operating assumption).
+func (p *payments) resolveWithdrawal(ctx context.Context, ref string) {
+	bg := context.WithoutCancel(ctx)
+	w, err := p.store.Withdrawal(bg, ref)
+	if err != nil || w.Status != ledger.WithdrawUnknown {
+		return
+	}
+	meta := readWithdrawMeta(w)
+	coins, err := briacoin.ParseCoins(meta.Coins)
+	if err != nil || meta.BalanceBefore == nil || meta.SettledBefore == nil {
+		p.s.log.Error("withdrawal of unknown outcome lacks its reconciliation data; resolve it by hand", "ref", ref)
+		return
+	}
+	var bal briacoin.Balance
+	if err := p.keyed(ctx, func(ctx context.Context) (err error) {
+		bal, err = p.cfg.Briacoin.GetAccountBalance(ctx)
+		return err
+	}); err != nil {
+		p.warn("getaccountbalance", "Briacoin getaccountbalance failed; reconciliation waits", "ref", ref, "err", err)
+		return
+	}
+	settled, err := p.store.SettledNative(bg, providerBriacoin)
+	if err != nil {
+		return
+	}
+	d := (int64(bal.Balance) - *meta.BalanceBefore) - (settled - *meta.SettledBefore)
+	switch d {
+	case -int64(coins):
+		p.finish(bg, ref, ledger.WithdrawSent, "", "sent (confirmed by the account balance)")
+	case 0:
+		p.finish(bg, ref, ledger.WithdrawFailed, "", "not sent (confirmed by the account balance); the money is back in your balance")
+	default:
+		p.warn("withdraw-ambiguous", "withdrawal of unknown outcome: the balance change does not tell; will look again",
+			"ref", ref, "change", d, "coins", int64(coins))
+	}
+}
+
+// --- the reconciler ---
+
+func (p *payments) reconcileLoop(ctx context.Context) {
+	t := time.NewTicker(p.cfg.ReconcileInterval)
+	defer t.Stop()
+	for {
+		p.ReconcileOnce(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// ReconcileOnce is one pass: expire overdue orders, look open bank
+// payments up, queue polls of open Briacoin orders when the queue has
+// nothing better to do, and carry withdrawals on (send what was never
+// sent, mark unknown what a crash interrupted, resolve the unknown).
+func (p *payments) ReconcileOnce(ctx context.Context) {
+	bg := context.WithoutCancel(ctx)
+	if _, err := p.store.ExpireOrders(bg, p.s.now(), 500); err != nil {
+		p.warn("expire-orders", "expiring orders failed", "err", err)
+	}
+	if p.cfg.Bank != nil {
+		p.reconcileBank(ctx)
+	}
+	if p.cfg.Briacoin == nil {
+		return
+	}
+	if p.queue.waiting(prioReconcile) == 0 {
+		open, err := p.store.OpenOrders(bg, providerBriacoin, 2)
+		if err == nil {
+			for _, o := range open {
+				if p.s.now().Sub(o.CheckedAt) >= p.cfg.ReconcileInterval {
+					p.pushRefetch(prioReconcile, o, "")
+				}
+			}
+		}
+	}
+	ws, err := p.store.PendingWithdrawals(bg, 100)
+	if err != nil {
+		return
+	}
+	for _, w := range ws {
+		switch {
+		case w.Status == ledger.WithdrawPending && !w.Attempted():
+			p.pushTransfer(prioCallback, w.Ref)
+		case w.Status == ledger.WithdrawPending && !p.isInflight(w.Ref):
+			// Claimed, but nobody here is sending it: the process that
+			// was stopped in the middle. It may have gone out.
+			p.s.log.Warn("withdrawal interrupted mid-transfer; its outcome is unknown and will be reconciled", "ref", w.Ref)
+			p.finish(bg, w.Ref, ledger.WithdrawUnknown, "", "the transfer was interrupted; it is being reconciled")
+		case w.Status == ledger.WithdrawUnknown:
+			p.queue.push(prioReconcile, "resolve:"+w.Ref, func(ctx context.Context) { p.resolveWithdrawal(ctx, w.Ref) })
+		}
+	}
+}
+
+func (p *payments) reconcileBank(ctx context.Context) {
+	bg := context.WithoutCancel(ctx)
+	open, err := p.store.OpenOrders(bg, p.bankName, 20)
+	if err != nil {
+		return
+	}
+	for _, o := range open {
+		if ctx.Err() != nil || p.s.now().Sub(o.CheckedAt) < p.cfg.ReconcileInterval {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		info, err := p.cfg.Bank.PaymentStatus(cctx, o.ExternalID)
+		cancel()
+		if err != nil {
+			p.warn("bank-status", "bank payment status look-up failed", "order", o.ID, "err", err)
+			continue
+		}
+		upd, err := bankUpdate(o, info)
+		if err != nil {
+			p.s.log.Error("bank payment does not match its order", "order", o.ID, "err", err)
+			continue
+		}
+		upd.Provider, upd.Now = p.bankName, p.s.now()
+		res, err := p.store.RecordPayment(bg, upd)
+		if err != nil {
+			p.s.log.Error("recording a bank payment failed", "order", o.ID, "err", err)
+			continue
+		}
+		p.logPayment("bank status look-up", res)
+	}
+}
