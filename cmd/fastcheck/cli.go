@@ -52,6 +52,7 @@ func cliCommands() []cliCommand {
 		balanceCommand(), activeCommand(), historyCommand(),
 		checkCommand(), createCommand(), acceptCommand(), cancelCommand(),
 		exportCommand(), profileCommand(), completionCommand(),
+		topupCommand(), withdrawCommand(),
 	}
 }
 

@@ -86,6 +86,10 @@ func completionSpecs() []compSpec {
 			s.words = []string{"bash", "zsh", "fish"}
 		case "profile":
 			s.words = []string{"list", "use", "remove"}
+		case "topup":
+			s.words = []string{"bank", "briacoin", "status"}
+		case "withdraw":
+			s.words = []string{"status"}
 		}
 		fs.VisitAll(func(f *flag.Flag) {
 			_, usage := flag.UnquoteUsage(f)
@@ -102,6 +106,11 @@ func completionSpecs() []compSpec {
 		case "server":
 			specs = append(specs, compSpec{name: c.name, summary: c.summary, words: []string{"audit"},
 				flags: []compFlag{{name: "addr", value: true}, {name: "db", value: true, file: true}, {name: "demo"}, {name: "json"}}})
+		case "briacoin-sim":
+			specs = append(specs, compSpec{name: c.name, summary: c.summary, words: []string{"pay"},
+				flags: []compFlag{{name: "addr", value: true}, {name: "state", value: true, file: true}, {name: "step", value: true},
+					{name: "account", value: true}, {name: "secret", value: true}, {name: "backurl", value: true},
+					{name: "sim", value: true}, {name: "json"}}})
 		case "phone":
 			specs = append(specs, compSpec{name: c.name, summary: c.summary, words: []string{"register", "approve"},
 				flags: []compFlag{{name: "demo", value: true, values: flagValues["demo"]}, {name: "key-file", value: true, file: true},

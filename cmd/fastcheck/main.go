@@ -35,6 +35,7 @@ func commands() []command {
 		command{"demo", "the whole system on this machine: embedded server, demo users, the wallet", cmdDemo},
 		command{"server", "run the reference server (and `server audit`)", cmdServer},
 		command{"phone", "act as the phone app: register an identity, approve a login", cmdPhone},
+		command{"briacoin-sim", "run a Briacoin service simulator (and `briacoin-sim pay`)", cmdBriacoinSim},
 	)
 }
 
@@ -75,7 +76,7 @@ func usage(w *os.File) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Commands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Every wallet command takes --json (machine-readable output only), --profile NAME")

@@ -41,6 +41,7 @@ func cmdServer(args []string) int {
 	publicURL := fs.String("public-url", "", "base URL to put in login QR codes (default: as the client reached us)")
 	trustProxy := fs.Bool("trust-proxy", false, "take client IP and scheme from X-Forwarded-* (only behind your own proxy)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	payFlags := registerPaymentFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: fastcheck server [flags]
        fastcheck server audit --db PATH|URL [--json]
@@ -52,7 +53,9 @@ double-entry ledger in SQLite (one server process), or in PostgreSQL when
 migrations apply at startup, or with "server migrate".
 
 Examples:
-  fastcheck server --demo
+  fastcheck server --demo        # also the sandbox bank at /bank/ and the Briacoin simulator at /briacoin/
+  FASTCHECK_BRIACOIN_SECRET=... fastcheck server --briacoin-url https://api.briacoin.com/api/ \
+      --briacoin-account 42 --briacoin-rate "1 coin = 100.00 RUB" --public-url https://fastcheck.example
   fastcheck server --addr 127.0.0.1:9090 --db /tmp/fc.db --check-ttl 24h
   fastcheck server --db 'postgres://fastcheck@db:5432/fastcheck?sslmode=disable'
   fastcheck server audit --db ~/.local/share/fastcheck/fastcheck.db
@@ -93,10 +96,17 @@ Flags:
 			log.Info("demo user ready", "name", u.Name, "userId", api.UserID(u.PhoneKey().Public().(ed25519.PublicKey)))
 		}
 	}
+	pay, err := payFlags.setup(log, st, *addr, *publicURL, *basePath, *dbPath, *demo)
+	if err != nil {
+		log.Error("cannot set up top-ups and withdrawals", "err", err)
+		return exitUsage
+	}
+	defer pay.close()
 	srv, err := server.New(server.Config{
 		Store: st, Logger: log, BasePath: *basePath,
 		WebsessionTTL: *wsTTL, SessionTTL: *sessTTL, CheckTTL: *checkTTL,
 		PublicURL: *publicURL, TrustProxy: *trustProxy,
+		Payments: pay.cfg, Mounts: pay.mounts,
 	})
 	if err != nil {
 		log.Error("cannot start", "err", err)
@@ -104,6 +114,9 @@ Flags:
 	}
 	err = srv.Serve(ctx, *addr, func(a net.Addr) {
 		log.Info("fastcheck server listening", "url", "http://"+a.String()+*basePath, "db", backend.Describe(*dbPath), "backend", backend.Kind(*dbPath), "demo", *demo)
+		if pay.cfg != nil {
+			log.Info("top-ups and withdrawals on", "bank", pay.cfg.Bank != nil, "briacoin", pay.cfg.Briacoin != nil, "callbacks", pay.cfg.PublicURL+"/callbacks/")
+		}
 	})
 	if err != nil {
 		log.Error("server stopped", "err", err)

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"fastcheck/ledger"
+	"fastcheck/ledger/backend"
+	"fastcheck/payments/bank"
+	"fastcheck/payments/briacoin"
+	"fastcheck/server"
+)
+
+// The server's payment flags: top-ups by the sandbox bank and Briacoin,
+// withdrawals to Briacoin. Secrets come from flags or, better (flags show
+// in ps), from the environment; nothing is built in. --demo turns the
+// embedded sandbox bank and Briacoin simulator on unless told otherwise.
+
+// Environment variables of the payment settings.
+const (
+	envBankWebhookSecret = "FASTCHECK_BANK_WEBHOOK_SECRET"
+	envBankAPIKey        = "FASTCHECK_BANK_API_KEY"
+	envBriacoinAccount   = "FASTCHECK_BRIACOIN_ACCOUNT"
+	envBriacoinSecret    = "FASTCHECK_BRIACOIN_SECRET"
+	envBriacoinRate      = "FASTCHECK_BRIACOIN_RATE"
+	envBriacoinURL       = "FASTCHECK_BRIACOIN_URL"
+)
+
+const demoRate = "1 coin = 100.00 RUB"
+
+type payFlags struct {
+	fs *flag.FlagSet
+
+	sandboxBank   *bool
+	bankURL       *string
+	webhookSecret *string
+	bankAPIKey    *string
+
+	briacoinSim   *bool
+	simState      *string
+	briacoinURL   *string
+	account       *string
+	secret        *string
+	rate          *string
+	step          *time.Duration
+	reconcile     *time.Duration
+	topupTTL      *time.Duration
+	clientTimeout *time.Duration
+}
+
+func registerPaymentFlags(fs *flag.FlagSet) *payFlags {
+	return &payFlags{
+		fs:            fs,
+		sandboxBank:   fs.Bool("sandbox-bank", false, "serve the sandbox bank at /bank/ and take card top-ups through it (default on with --demo)"),
+		bankURL:       fs.String("bank-url", "", "a sandbox-compatible bank elsewhere, `URL` of its root (instead of --sandbox-bank)"),
+		webhookSecret: fs.String("bank-webhook-secret", "", "HMAC `SECRET` of the bank's webhooks (default $"+envBankWebhookSecret+"; with --sandbox-bank: random per start)"),
+		bankAPIKey:    fs.String("bank-api-key", "", "bearer `KEY` for the bank's API (default $"+envBankAPIKey+")"),
+		briacoinSim:   fs.Bool("briacoin-sim", false, "serve the Briacoin simulator at /briacoin/ and use it, with the merchant account created in it (default on with --demo)"),
+		simState:      fs.String("briacoin-sim-state", "", "`FILE` the embedded simulator keeps its state in (default: next to an SQLite --db; none for PostgreSQL)"),
+		briacoinURL:   fs.String("briacoin-url", "", "the Briacoin API `URL` (default $"+envBriacoinURL+"; the embedded simulator's with --briacoin-sim)"),
+		account:       fs.String("briacoin-account", "", "the merchant account's userid (default $"+envBriacoinAccount+"; 1 with --briacoin-sim)"),
+		secret:        fs.String("briacoin-secret", "", "the merchant account's TOTP `SECRET` (default $"+envBriacoinSecret+"; prefer the variable: flags show in ps)"),
+		rate:          fs.String("briacoin-rate", "", "the exchange `RATE`, e.g. \"1 coin = 100.00 RUB\" (default $"+envBriacoinRate+"; "+demoRate+" with --briacoin-sim)"),
+		step:          fs.Duration("briacoin-step", briacoin.DefaultPeriod, "TOTP step of the Briacoin keys; shorter only for tests and demos with the embedded simulator"),
+		reconcile:     fs.Duration("reconcile-interval", 30*time.Second, "how often open top-ups and unknown withdrawals are reconciled"),
+		topupTTL:      fs.Duration("topup-ttl", 24*time.Hour, "how long a top-up waits for its payment (money arriving later is still credited)"),
+		clientTimeout: fs.Duration("briacoin-timeout", 30*time.Second, "how long one Briacoin call may take before its outcome counts as unknown"),
+	}
+}
+
+// payments is what setup made: the server's payment config, the handlers
+// to mount, and what to close at the end.
+type paySetup struct {
+	cfg    *server.Payments
+	mounts map[string]http.Handler
+	closer []func()
+}
+
+func (p *paySetup) close() {
+	for i := len(p.closer) - 1; i >= 0; i-- {
+		p.closer[i]()
+	}
+}
+
+func firstOf(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// setup builds the payment configuration from the flags. It returns a nil
+// config when payments are off.
+func (pf *payFlags) setup(log *slog.Logger, st ledger.Store, addr, publicURL, basePath, dbPath string, demo bool) (*paySetup, error) {
+	given := map[string]bool{}
+	pf.fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	out := &paySetup{mounts: map[string]http.Handler{}}
+	sandbox := *pf.sandboxBank || (demo && !given["sandbox-bank"] && *pf.bankURL == "")
+	sim := *pf.briacoinSim || (demo && !given["briacoin-sim"] && firstOf(*pf.briacoinURL, os.Getenv(envBriacoinURL)) == "")
+	bankURL := *pf.bankURL
+	briaURL := firstOf(*pf.briacoinURL, os.Getenv(envBriacoinURL))
+	if sandbox && bankURL != "" {
+		return nil, errors.New("--sandbox-bank and --bank-url exclude each other")
+	}
+	if sim && briaURL != "" {
+		return nil, errors.New("--briacoin-sim and --briacoin-url exclude each other")
+	}
+	if !sandbox && bankURL == "" && !sim && briaURL == "" {
+		return out, nil
+	}
+	if _, ok := st.(ledger.Payments); !ok {
+		if demo && !given["sandbox-bank"] && !given["briacoin-sim"] {
+			log.Warn("top-ups and withdrawals are off: the " + backend.Kind(dbPath) + " ledger does not support them yet")
+			return out, nil
+		}
+		return nil, fmt.Errorf("the %s ledger does not support top-ups and withdrawals yet; use an SQLite --db", backend.Kind(dbPath))
+	}
+	root, err := publicRoot(addr, publicURL, basePath)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &server.Payments{PublicURL: root, KeyPeriod: *pf.step, ReconcileInterval: *pf.reconcile, TopupTTL: *pf.topupTTL}
+	out.cfg = cfg
+
+	if sandbox || bankURL != "" {
+		secret := []byte(firstOf(*pf.webhookSecret, os.Getenv(envBankWebhookSecret)))
+		apiKey := firstOf(*pf.bankAPIKey, os.Getenv(envBankAPIKey))
+		if len(secret) == 0 {
+			if !sandbox {
+				return nil, fmt.Errorf("--bank-url needs the webhook secret (--bank-webhook-secret or $%s)", envBankWebhookSecret)
+			}
+			secret = make([]byte, 32)
+			rand.Read(secret)
+			secret = []byte(hex.EncodeToString(secret))
+		}
+		if sandbox {
+			sb, err := bank.NewSandbox(bank.SandboxConfig{WebhookSecret: secret, APIKey: apiKey, BaseURL: root,
+				Logf: func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }})
+			if err != nil {
+				return nil, err
+			}
+			out.mounts["/bank/"] = sb
+			out.closer = append(out.closer, sb.Close)
+			bankURL = root
+		}
+		cfg.Bank = &bank.SandboxProvider{BaseURL: bankURL, APIKey: apiKey, WebhookSecret: secret}
+	}
+
+	if sim || briaURL != "" {
+		rateText := firstOf(*pf.rate, os.Getenv(envBriacoinRate))
+		if rateText == "" && sim {
+			rateText = demoRate
+		}
+		if rateText == "" {
+			return nil, fmt.Errorf("Briacoin needs an exchange rate (--briacoin-rate or $%s, e.g. %q)", envBriacoinRate, demoRate)
+		}
+		rate, err := briacoin.ParseRate(rateText)
+		if err != nil {
+			return nil, err
+		}
+		accountText := firstOf(*pf.account, os.Getenv(envBriacoinAccount))
+		if accountText == "" && sim {
+			accountText = "1"
+		}
+		account, err := strconv.ParseInt(accountText, 10, 64)
+		if err != nil || account <= 0 {
+			return nil, fmt.Errorf("Briacoin needs the merchant account's userid (--briacoin-account or $%s)", envBriacoinAccount)
+		}
+		secret := firstOf(*pf.secret, os.Getenv(envBriacoinSecret))
+		backURL := root + "/callbacks/briacoin"
+		if sim {
+			state := *pf.simState
+			if state == "" && backend.Kind(dbPath) == backend.SQLite {
+				state = dbPath + ".briacoin-sim.json"
+			}
+			s, err := briacoin.NewSimulator(briacoin.SimConfig{Period: *pf.step, StatePath: state,
+				Logf: func(f string, a ...any) { log.Info(fmt.Sprintf(f, a...)) }})
+			if err != nil {
+				return nil, err
+			}
+			out.closer = append(out.closer, s.Close)
+			secret, err = simAccount(s, account, secret, backURL)
+			if err != nil {
+				return nil, err
+			}
+			out.mounts["/briacoin/"] = http.StripPrefix("/briacoin", s)
+			briaURL = root + "/briacoin/"
+			log.Info("Briacoin simulator ready", "api", briaURL, "pay", "fastcheck briacoin-sim pay --sim "+root+"/briacoin WALLET COINS",
+				"account", account, "state", state)
+		}
+		if secret == "" {
+			return nil, fmt.Errorf("Briacoin needs the merchant account's secret ($%s or --briacoin-secret)", envBriacoinSecret)
+		}
+		client, err := briacoin.NewClient(briacoin.Config{Endpoint: briaURL, UserID: account, Secret: secret,
+			Period: *pf.step, Timeout: *pf.clientTimeout})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Briacoin, cfg.BriacoinAccount, cfg.BriacoinSecret, cfg.Rate = client, account, secret, rate
+	}
+	return out, nil
+}
+
+// simAccount makes sure the embedded simulator has the merchant account
+// with the server's callback URL and returns its secret: the configured
+// one, the one a saved state already holds, or a fresh random one.
+func simAccount(s *briacoin.Simulator, id int64, secret, backURL string) (string, error) {
+	if a, ok := s.Account(id); ok {
+		if secret != "" && secret != a.Secret {
+			return "", fmt.Errorf("the simulator's saved account %d has another secret than the configured one", id)
+		}
+		if a.BackURL != backURL {
+			// The saved state points elsewhere (another port): start over.
+			return "", fmt.Errorf("the simulator's saved account %d calls back %s, not %s; use another --briacoin-sim-state", id, a.BackURL, backURL)
+		}
+		return a.Secret, nil
+	}
+	if secret == "" {
+		var err error
+		if secret, err = briacoin.NewSecret(nil); err != nil {
+			return "", err
+		}
+	}
+	return secret, s.AddAccount(id, secret, backURL)
+}
+
+// publicRoot is where providers and browsers reach the server: --public-url
+// without the base path, or http://<addr>.
+func publicRoot(addr, publicURL, basePath string) (string, error) {
+	if publicURL != "" {
+		u := strings.TrimRight(publicURL, "/")
+		if basePath != "" && strings.HasSuffix(u, strings.TrimRight(basePath, "/")) {
+			u = strings.TrimSuffix(u, strings.TrimRight(basePath, "/"))
+		}
+		return u, nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "0" || port == "" {
+		return "", fmt.Errorf("top-ups need a fixed --addr port or --public-url (the providers call back to it)")
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
+}
