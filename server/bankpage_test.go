@@ -33,6 +33,7 @@ func findChromium() string {
 // It needs Debian's chromium package; without it the test is skipped,
 // unless FASTCHECK_REQUIRE_SERVICES=1 (CI), where it fails.
 func TestBankPageInChromium(t *testing.T) {
+	t.Parallel()
 	bin := findChromium()
 	if bin == "" {
 		if os.Getenv("FASTCHECK_REQUIRE_SERVICES") == "1" {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"fastcheck/api"
+	"fastcheck/ledger"
 	"fastcheck/payments/bank"
 	"fastcheck/payments/briacoin"
 	"fastcheck/server/servertest"
@@ -111,6 +112,7 @@ func payPage(t *testing.T, pageURL, card string) *url.URL {
 }
 
 func TestTopupBank(t *testing.T) {
+	t.Parallel()
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	tp := topup(t, alice, api.MethodBank, 250_000)
@@ -185,6 +187,7 @@ func waitIdle(t *testing.T, pay *servertest.Payments) {
 // TestTopupBankLostWebhook: a webhook that never arrives is made up for
 // by the reconciler's look-up of the payment.
 func TestTopupBankLostWebhook(t *testing.T) {
+	t.Parallel()
 	var lost atomic.Int32
 	env, _ := servertest.StartPayments(t, servertest.PaymentOptions{Wrap: func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -215,6 +218,7 @@ func TestTopupBankLostWebhook(t *testing.T) {
 // genuine one delivered three times, shuffled and concurrently, credits
 // once.
 func TestBankWebhooks(t *testing.T) {
+	t.Parallel()
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	tp := topup(t, alice, api.MethodBank, 7_000)
@@ -299,6 +303,7 @@ func simPay(t *testing.T, pay *servertest.Payments, wallet, coins string) {
 }
 
 func TestTopupBriacoinTwoParts(t *testing.T) {
+	t.Parallel()
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	tp := topup(t, alice, api.MethodBriacoin, 100_000) // 1,000.00 RUB = 10 coins
@@ -330,6 +335,7 @@ func TestTopupBriacoinTwoParts(t *testing.T) {
 // copies sent with fresh keys arrive shuffled: each paid amount is
 // credited once.
 func TestBriacoinCallbacksDuplicated(t *testing.T) {
+	t.Parallel()
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
 	pay.Sim.SetFaults(briacoin.Faults{DuplicateCallbacks: 2})
 	alice := env.Login(t, servertest.Demo(t, "alice"))
@@ -421,6 +427,7 @@ func freshKey(t *testing.T, pay *servertest.Payments) string {
 // another account, an unknown order and a malformed body are refused, and
 // none of them credits anything.
 func TestBriacoinCallbackRefused(t *testing.T) {
+	t.Parallel()
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	tp := topup(t, alice, api.MethodBriacoin, 10_000)
@@ -471,6 +478,7 @@ func atoi(s string) int {
 // backurl leads nowhere); the reconciler's getorderstatus polls credit
 // all the same.
 func TestBriacoinLostCallbacks(t *testing.T) {
+	t.Parallel()
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{BackURL: "http://127.0.0.1:1/lost"})
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	tp := topup(t, alice, api.MethodBriacoin, 30_000)
@@ -487,6 +495,7 @@ func TestBriacoinLostCallbacks(t *testing.T) {
 
 // TestTopupBadInput: what POST /topup refuses.
 func TestTopupBadInput(t *testing.T) {
+	t.Parallel()
 	env, _ := servertest.StartPayments(t, servertest.PaymentOptions{})
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	for _, body := range []string{
@@ -522,6 +531,7 @@ func TestTopupBadInput(t *testing.T) {
 }
 
 func TestPaymentsOff(t *testing.T) {
+	t.Parallel()
 	env := servertest.Start(t)
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	for _, c := range []struct{ method, path, body string }{
@@ -602,6 +612,7 @@ func waitWithdrawal(t *testing.T, c *servertest.Caller, ref string, status strin
 }
 
 func TestWithdraw(t *testing.T) {
+	t.Parallel()
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	fundMerchant(t, pay, alice, "10", 100_000)
@@ -684,6 +695,7 @@ func stallTransfers(on *atomic.Bool) func(http.Handler) http.Handler {
 // nothing is sent again, the next withdrawal waits, and the reconciler
 // finds from the balance that it was sent.
 func TestWithdrawTimeoutAfterTransfer(t *testing.T) {
+	t.Parallel()
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	fundMerchant(t, pay, alice, "10", 100_000)
@@ -718,6 +730,7 @@ func TestWithdrawTimeoutAfterTransfer(t *testing.T) {
 // being executed. The outcome is unknown until the reconciler finds the
 // balance unchanged: then the money goes back, and nothing was sent.
 func TestWithdrawTimeoutBeforeTransfer(t *testing.T) {
+	t.Parallel()
 	var stall atomic.Bool
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{Wrap: stallTransfers(&stall)})
 	alice := env.Login(t, servertest.Demo(t, "alice"))
@@ -737,5 +750,58 @@ func TestWithdrawTimeoutBeforeTransfer(t *testing.T) {
 		t.Fatalf("the simulator's transfers: %+v", trs)
 	}
 	balanceIs(t, alice, balance)
+	servertest.RequireAudit(t, env)
+}
+
+// TestWithdrawInterruptedByCrash: a withdrawal claimed for sending by a
+// process that then died (claimed in the ledger, nobody sending it) is of
+// unknown outcome, never sent again, and resolved from the balance: once
+// when the dead process had not sent it (refunded), once when it had
+// (sent).
+func TestWithdrawInterruptedByCrash(t *testing.T) {
+	t.Parallel()
+	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
+	alice := env.Login(t, servertest.Demo(t, "alice"))
+	fundMerchant(t, pay, alice, "10", 100_000)
+	ps := env.Store.(ledger.Payments)
+	ctx := context.Background()
+	crash := func(ref string, send bool) {
+		t.Helper()
+		if _, _, err := ps.StartWithdrawal(ctx, ledger.NewWithdrawal{Ref: ref, UserID: alice.UserID, Amount: 10_000, Currency: "RUB",
+			Destination: testWallet, Provider: "briacoin", Outflow: ledger.ExternalBriaOut,
+			Meta: `{"coins":"1.0","rate":"1 coin = 100.00 RUB"}`, Now: env.Clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := pay.Sim.Account(pay.Account)
+		settled, err := ps.SettledNative(ctx, "briacoin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		meta := fmt.Sprintf(`{"coins":"1.0","rate":"1 coin = 100.00 RUB","balanceBefore":%d,"settledBefore":%d}`, int64(a.Balance), settled)
+		if _, err := ps.ClaimWithdrawal(ctx, ref, meta, env.Clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if send { // the dead process's transfer went out
+			c, err := briacoin.NewClient(briacoin.Config{Endpoint: pay.Endpoint, UserID: pay.Account, Secret: pay.Secret, Period: pay.Period})
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(pay.Period)
+			if _, err := c.TransferToAddress(ctx, testWallet, briacoin.MustCoins("1")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	crash("WCRASH1", false)
+	got := waitWithdrawal(t, alice, "WCRASH1", api.WithdrawFailed)
+	if len(pay.Sim.Transfers()) != 0 || !strings.Contains(got.Reason, "not sent") {
+		t.Fatalf("interrupted, unsent withdrawal: %+v, transfers %+v", got, pay.Sim.Transfers())
+	}
+	crash("WCRASH2", true)
+	waitWithdrawal(t, alice, "WCRASH2", api.WithdrawSent)
+	if trs := pay.Sim.Transfers(); len(trs) != 1 {
+		t.Fatalf("transfers after the interrupted withdrawals: %+v", trs)
+	}
+	balanceIs(t, alice, aliceStart+100_000-10_000)
 	servertest.RequireAudit(t, env)
 }

@@ -136,6 +136,16 @@ func testOrders(e *penv) {
 	if err != nil || !replayed || o2.ID != o.ID {
 		t.Fatalf("replayed CreateOrder = %+v, %v, %v", o2, replayed, err)
 	}
+	byKey, h, err := p.OrderByKey(ctx, "alice", "k1")
+	if err != nil || byKey.ID != o.ID || string(h) != string(req.Idem.Hash) {
+		t.Fatalf("OrderByKey = %+v, %x, %v", byKey, h, err)
+	}
+	if _, _, err := p.OrderByKey(ctx, "alice", "k2"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("OrderByKey of an unused key: %v", err)
+	}
+	if _, _, err := p.OrderByKey(ctx, "bob", "k1"); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("OrderByKey of another user's key: %v", err)
+	}
 	other := req
 	other.Expected, other.Idem = 6000, idem("k1", "topup 6000")
 	_, _, err = p.CreateOrder(ctx, other)
