@@ -89,11 +89,16 @@ API's top-up object; with --wait one object per change, one per line.`,
 					showTopup(os.Stdout, tp, method == "status", *noQR)
 					fmt.Println("\nWaiting for the payment… (Ctrl+C stops waiting; the top-up stays open)")
 				}
+				shown := ""
+				if !g.json && method == "status" {
+					shown = topupProgress(tp) // already on screen
+				}
 				final, err := w.c.WaitTopup(ctx, tp.ID, time.Second, func(t api.Topup) {
 					if g.json {
 						printJSONLine(t)
-					} else {
-						fmt.Println("  " + topupProgress(t))
+					} else if line := topupProgress(t); line != shown {
+						fmt.Println("  " + line)
+						shown = ""
 					}
 				})
 				if err != nil {

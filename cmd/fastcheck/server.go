@@ -229,8 +229,8 @@ func auditJSON(r ledger.AuditReport) any {
 func printAudit(r ledger.AuditReport) {
 	fmt.Printf("accounts %d, checks %d, transactions %d, entries %d\n", r.Accounts, r.Checks, r.Transactions, r.Entries)
 	for cur, t := range r.Totals {
-		fmt.Printf("%s: users %s + active checks %s = inflows %s - outflows %s (escrow %s)\n", cur,
-			api.FormatMinor(t.Users, cur), api.FormatMinor(t.Active, cur),
+		fmt.Printf("%s: users %s + active checks %s + pending withdrawals %s = inflows %s - outflows %s (escrow %s)\n", cur,
+			api.FormatMinor(t.Users, cur), api.FormatMinor(t.Active, cur), api.FormatMinor(t.Pending, cur),
 			api.FormatMinor(t.Inflows, cur), api.FormatMinor(t.Outflows, cur), api.FormatMinor(t.Escrow, cur))
 	}
 	if r.OK() {
