@@ -94,18 +94,21 @@ const depositSQL = `WITH prior AS (
 	WHERE user_id = $1 AND currency = $3::text AND $4::bigint > 0 AND NOT EXISTS (SELECT 1 FROM prior)
 	RETURNING id, balance
 ), deb AS (
-	UPDATE accounts a SET balance = a.balance - $2::bigint FROM cred WHERE a.id = $4
+	UPDATE accounts a SET balance = a.balance - $2::bigint FROM cred
+	WHERE a.id = $4 AND a.kind = 'external' AND a.name = $7 AND a.currency = $3::text
 	RETURNING a.balance
 ), tr AS (
 	INSERT INTO transfers (kind, ref, debit_account, credit_account, amount, debit_balance, credit_balance, created_at)
 	SELECT 'deposit', $5, $4, cred.id, $2::bigint, deb.balance, cred.balance, $6 FROM cred, deb
+	RETURNING 1
 )
 SELECT cred.balance, acc.id, acc.currency, p.kind, p.credit_account, p.amount, p.credit_balance, src.name
-FROM (SELECT 1) one
+FROM (SELECT fastcheck_assert((SELECT count(*) FROM cred) = (SELECT count(*) FROM tr), 'deposit') AS ok) one
 LEFT JOIN cred ON true
 LEFT JOIN accounts acc ON acc.user_id = $1
 LEFT JOIN prior p ON true
-LEFT JOIN accounts src ON src.id = p.debit_account`
+LEFT JOIN accounts src ON src.id = p.debit_account
+WHERE one.ok`
 
 // Deposit credits d.UserID from the external account d.Source. A Ref seen
 // before replays: nothing moves and the result carries the balance right
@@ -137,7 +140,7 @@ func (s *Store) Deposit(ctx context.Context, d ledger.Deposit) (ledger.Result, e
 			currency, priorKind, priorSource    *string
 			priorAccount, priorAmount, priorBal *int64
 		)
-		if err := s.pool.QueryRow(ctx, depositSQL, d.UserID, d.Amount, d.Currency, ext, nullString(d.Ref), now).
+		if err := s.pool.QueryRow(ctx, depositSQL, d.UserID, d.Amount, d.Currency, ext, nullString(d.Ref), now, d.Source).
 			Scan(&bal, &accID, &currency, &priorKind, &priorAccount, &priorAmount, &priorBal, &priorSource); err != nil {
 			return err
 		}

@@ -133,19 +133,22 @@ const createSQL = `WITH prior AS (
 	SELECT $4, $5, debit.id, $6, $2::bigint, $3::text, 'active', 0, $7, $9 FROM debit
 	RETURNING id
 ), credit AS (
-	UPDATE accounts a SET balance = a.balance + $2::bigint FROM chk WHERE a.id = $6
+	UPDATE accounts a SET balance = a.balance + $2::bigint FROM chk
+	WHERE a.id = $6 AND a.kind = 'escrow' AND a.currency = $3::text
 	RETURNING a.balance
 ), tr AS (
 	INSERT INTO transfers (kind, check_id, debit_account, credit_account, amount, debit_balance, credit_balance, created_at)
 	SELECT 'create', chk.id, debit.id, $6, $2::bigint, debit.balance, credit.balance, $7 FROM chk, debit, credit
+	RETURNING 1
 ), idem AS (
 	INSERT INTO idempotency (user_id, key, hash, op, check_number, outcome, balance, created_at)
 	SELECT $1, $8, $10, 'create', $4, 'ok', debit.balance, $7 FROM debit WHERE $8::text IS NOT NULL
 )
 SELECT debit.balance, p.hash, p.op, p.outcome, p.balance, p.check_number
-FROM (SELECT 1) one
+FROM (SELECT fastcheck_assert((SELECT count(*) FROM debit) = (SELECT count(*) FROM tr), 'create') AS ok) one
 LEFT JOIN debit ON true
-LEFT JOIN prior p ON true`
+LEFT JOIN prior p ON true
+WHERE one.ok`
 
 // CreateCheck moves c.Amount from the user's balance to escrow and issues a
 // check with a random number and code.
@@ -222,7 +225,11 @@ const failureWindow = time.Hour
 // exact for the account), then read the account's recent failures and the
 // idempotency record in a snapshot taken after both locks.
 const (
-	acceptLockCheckSQL   = checkSelect + ` WHERE c.number = $1 FOR NO KEY UPDATE OF c`
+	// (The redeemer is not read: a check that has one is refused.)
+	acceptLockCheckSQL = `SELECT c.id, c.creator_account, c.escrow_account, NULL::bigint, c.number, c.code, c.amount,
+	c.currency, ca.user_id, '', c.status, c.failed_attempts, c.created_at, c.expires_at, c.resolved_at
+	FROM checks c JOIN accounts ca ON ca.id = c.creator_account
+	WHERE c.number = $1 FOR NO KEY UPDATE OF c`
 	acceptLockAccountSQL = `SELECT id, currency, balance FROM accounts WHERE user_id = $1 FOR NO KEY UPDATE`
 	acceptContextSQL     = `SELECT f.n, f.oldest, p.hash, p.op, p.outcome, p.balance, p.check_number
 FROM (SELECT count(*) AS n, min(at) AS oldest FROM accept_failures WHERE user_id = $1 AND at > $3) f
@@ -244,11 +251,15 @@ const acceptSQL = `WITH upd AS (
 ), tr AS (
 	INSERT INTO transfers (kind, check_id, debit_account, credit_account, amount, debit_balance, credit_balance, created_at)
 	SELECT 'accept', upd.id, upd.escrow_account, $2, upd.amount, debit.balance, credit.balance, $3 FROM upd, credit, debit
+	RETURNING 1
 ), idem AS (
 	INSERT INTO idempotency (user_id, key, hash, op, check_number, outcome, balance, created_at)
 	SELECT $4, $5, $6, 'accept', $7, 'ok', credit.balance, $3 FROM credit WHERE $5::text IS NOT NULL
 )
-SELECT credit.balance FROM credit`
+SELECT credit.balance
+FROM (SELECT fastcheck_assert((SELECT count(*) FROM upd) = (SELECT count(*) FROM tr), 'accept') AS ok) one
+LEFT JOIN credit ON true
+WHERE one.ok`
 
 // wrongCodeSQL counts a wrong code on the (locked) check and records the
 // failed accept and its idempotency outcome.
@@ -450,17 +461,16 @@ func (s *Store) accept(ctx context.Context, a ledger.AcceptCheck) (ledger.Result
 	if chk.c.Currency != st.accCurrency {
 		return ledger.Result{}, ledger.ErrCurrencyMismatch
 	}
-	var bal int64
-	err = t.commit(ctx, acceptSQL, []any{chk.id, st.accID, now, a.UserID, key, hash, chk.c.Number}, &bal)
-	if noRows(err) {
-		return ledger.Result{}, ledger.ErrResolved // not reached: the check is locked and was checked
-	}
-	if err != nil {
+	var bal *int64
+	if err := t.commit(ctx, acceptSQL, []any{chk.id, st.accID, now, a.UserID, key, hash, chk.c.Number}, &bal); err != nil {
 		return ledger.Result{}, err
+	}
+	if bal == nil {
+		return ledger.Result{}, ledger.ErrResolved // not reached: the check is locked and was checked
 	}
 	used := chk.c
 	used.Status, used.Redeemer, used.ResolvedAt = ledger.StatusUsed, a.UserID, fromMS(now)
-	return ledger.Result{Check: used, Balance: bal}, nil
+	return ledger.Result{Check: used, Balance: *bal}, nil
 }
 
 // cancelSQL returns an active check to its creator in one statement: the
@@ -487,16 +497,18 @@ const cancelSQL = `WITH prior AS (
 	INSERT INTO transfers (kind, check_id, debit_account, credit_account, amount, debit_balance, credit_balance, created_at)
 	SELECT 'cancel', upd.id, upd.escrow_account, upd.creator_account, upd.amount, debit.balance, credit.balance, $3
 	FROM upd, credit, debit
+	RETURNING 1
 ), idem AS (
 	INSERT INTO idempotency (user_id, key, hash, op, check_number, outcome, balance, created_at)
 	SELECT $1, $4, $5, 'cancel', upd.number, 'ok', credit.balance, $3 FROM upd, credit WHERE $4::text IS NOT NULL
 )
 SELECT upd.number, upd.code, upd.amount, upd.currency, upd.failed_attempts, upd.created_at, upd.expires_at,
 	credit.balance, p.hash, p.op, p.outcome, p.balance, p.check_number
-FROM (SELECT 1) one
+FROM (SELECT fastcheck_assert((SELECT count(*) FROM upd) = (SELECT count(*) FROM tr), 'cancel') AS ok) one
 LEFT JOIN upd ON true
 LEFT JOIN credit ON true
-LEFT JOIN prior p ON true`
+LEFT JOIN prior p ON true
+WHERE one.ok`
 
 // cancelRefusedSQL explains, from a fresh snapshot, why cancelSQL moved
 // nothing.
@@ -608,17 +620,25 @@ const (
 	UPDATE accounts a SET balance = a.balance + s.amount
 	FROM (SELECT creator_account AS id, SUM(amount)::bigint AS amount FROM upd GROUP BY creator_account) s
 	WHERE a.id = s.id
+	RETURNING 1
 ), deb AS (
 	UPDATE accounts a SET balance = a.balance - s.amount
 	FROM (SELECT escrow_account AS id, SUM(amount)::bigint AS amount FROM upd GROUP BY escrow_account) s
 	WHERE a.id = s.id
+	RETURNING 1
 ), tr AS (
 	INSERT INTO transfers (kind, check_id, debit_account, credit_account, amount, debit_balance, credit_balance, created_at)
 	SELECT 'expire', id, escrow_account, creator_account, amount, escrow_balance, creator_balance, $2
 	FROM seq ORDER BY expires_at, id
+	RETURNING 1
 )
-SELECT number, code, amount, currency, creator, failed_attempts, created_at, expires_at
-FROM seq ORDER BY expires_at, id`
+SELECT seq.number, seq.code, seq.amount, seq.currency, seq.creator, seq.failed_attempts, seq.created_at, seq.expires_at
+FROM (SELECT fastcheck_assert((SELECT count(*) FROM upd) = (SELECT count(*) FROM tr)
+	AND (SELECT count(*) FROM cred) = (SELECT count(DISTINCT creator_account) FROM upd)
+	AND (SELECT count(*) FROM deb) = (SELECT count(DISTINCT escrow_account) FROM upd), 'expire') AS ok) one
+LEFT JOIN seq ON true
+WHERE one.ok AND seq.id IS NOT NULL
+ORDER BY seq.expires_at, seq.id`
 )
 
 // ExpireDue refunds up to limit active checks whose expiry is at or before

@@ -105,11 +105,13 @@ func rawConn(t testing.TB, dsn string) *pgx.Conn {
 }
 
 func TestConformance(t *testing.T) {
+	t.Parallel()
 	serverDSN(t)
 	ledgertest.Run(t, func(t *testing.T) ledger.Store { return open(t, freshDB(t)) })
 }
 
 func TestDurability(t *testing.T) {
+	t.Parallel()
 	dsn := freshDB(t)
 	ledgertest.RunDurability(t, func(t *testing.T) ledger.Store { return open(t, dsn) })
 }
@@ -187,6 +189,7 @@ func (r *replicas) Close() error {
 // three stores on one database, each call going to the next store: what
 // three server replicas behind a round-robin balancer do.
 func TestConformanceReplicas(t *testing.T) {
+	t.Parallel()
 	serverDSN(t)
 	ledgertest.Run(t, func(t *testing.T) ledger.Store {
 		dsn := freshDB(t)
@@ -216,6 +219,7 @@ func seed(t *testing.T, s ledger.Store, users int, amount int64) {
 // of the same checks, and sweep expired checks at the same time. Every
 // check resolves exactly once, and the books balance.
 func TestReplicasRace(t *testing.T) {
+	t.Parallel()
 	dsn := freshDB(t)
 	a, b := open(t, dsn), open(t, dsn)
 	defer a.Close()
@@ -316,6 +320,7 @@ func TestReplicasRace(t *testing.T) {
 // TestConcurrentMigrations: replicas starting together on an empty
 // database apply each migration once (the advisory lock), and all open.
 func TestConcurrentMigrations(t *testing.T) {
+	t.Parallel()
 	dsn := freshDB(t)
 	const n = 8
 	stores := make([]*postgres.Store, n)
@@ -356,6 +361,7 @@ func TestConcurrentMigrations(t *testing.T) {
 }
 
 func TestRefusesNewerSchema(t *testing.T) {
+	t.Parallel()
 	dsn := freshDB(t)
 	if _, err := postgres.Migrate(context.Background(), dsn); err != nil {
 		t.Fatal(err)
@@ -397,6 +403,7 @@ func seeded(t *testing.T) (*postgres.Store, ledger.Check, string) {
 // TestSchemaGuards: the invariants hold in the schema itself, not only in
 // the Go code: direct tampering is refused by constraints and triggers.
 func TestSchemaGuards(t *testing.T) {
+	t.Parallel()
 	s, c, dsn := seeded(t)
 	db := rawConn(t, dsn)
 	ctx := context.Background()
@@ -465,6 +472,7 @@ func TestSchemaGuards(t *testing.T) {
 
 // TestAuditDetectsTampering: the audit can fail.
 func TestAuditDetectsTampering(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, sql, want string
 	}{
@@ -506,6 +514,7 @@ func TestAuditDetectsTampering(t *testing.T) {
 // TestDeadlockRetried: a deadlock that PostgreSQL breaks by aborting the
 // store's statement is retried, and the call succeeds.
 func TestDeadlockRetried(t *testing.T) {
+	t.Parallel()
 	s, _, dsn := seeded(t)
 	ctx := context.Background()
 	// The intruder locks every escrow shard, so CreateCheck (which locks
@@ -563,6 +572,7 @@ func TestDeadlockRetried(t *testing.T) {
 // TestExpireSkipsBalanceLimit: a refund that would pass the creator's
 // balance limit is skipped, and the check stays active.
 func TestExpireSkipsBalanceLimit(t *testing.T) {
+	t.Parallel()
 	s, c, dsn := seeded(t)
 	ctx := context.Background()
 	db := rawConn(t, dsn)
@@ -588,6 +598,7 @@ func TestExpireSkipsBalanceLimit(t *testing.T) {
 }
 
 func TestClosedStore(t *testing.T) {
+	t.Parallel()
 	s := open(t, freshDB(t))
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
@@ -603,6 +614,7 @@ func TestClosedStore(t *testing.T) {
 // TestUnsetTimeRefused: a zero Now would be the year 1, before every
 // expiry; the store refuses it instead of accepting an expired check.
 func TestUnsetTimeRefused(t *testing.T) {
+	t.Parallel()
 	s, c, _ := seeded(t)
 	ctx := context.Background()
 	if _, err := s.AcceptCheck(ctx, ledger.AcceptCheck{UserID: "bob", Number: c.Number, Code: c.Code}); err == nil {
@@ -618,6 +630,7 @@ func TestUnsetTimeRefused(t *testing.T) {
 }
 
 func TestDSNHelpers(t *testing.T) {
+	t.Parallel()
 	for s, want := range map[string]bool{
 		"postgres://u@h/db": true, "postgresql://h/db": true, "POSTGRES://h/db": true,
 		"/var/lib/fc.db": false, "postgres.db": false, "file:postgres://x": false,
@@ -631,5 +644,67 @@ func TestDSNHelpers(t *testing.T) {
 	}
 	if got := postgres.Redact("postgres://h/db?password=secret"); strings.Contains(got, "secret") {
 		t.Errorf("Redact left the password: %s", got)
+	}
+}
+
+// TestStaleSystemAccountCache: a store caches the ids of the escrow shards
+// and external accounts. If the database is replaced under it, a cached id
+// may name another account; the one-statement writes then refuse to write
+// partially, the store drops its cache and the call succeeds.
+func TestStaleSystemAccountCache(t *testing.T) {
+	t.Parallel()
+	dsn := freshDB(t)
+	ctx := context.Background()
+	a := open(t, dsn)
+	defer a.Close()
+	now := ledgertest.Start
+	deposit := func(s *postgres.Store, user, ref string) {
+		t.Helper()
+		if _, err := s.Deposit(ctx, ledger.Deposit{UserID: user, Amount: 10_000, Currency: "RUB",
+			Source: ledger.ExternalBankIn, Ref: ref, Now: now}); err != nil {
+			t.Fatalf("Deposit: %v", err)
+		}
+	}
+	create := func(s *postgres.Store) {
+		t.Helper()
+		if _, err := s.CreateCheck(ctx, ledger.CreateCheck{UserID: "alice", Amount: 100, Currency: "RUB",
+			Now: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+			t.Fatalf("CreateCheck: %v", err)
+		}
+	}
+	if _, err := a.OpenAccount(ctx, "alice", "RUB", now); err != nil {
+		t.Fatal(err)
+	}
+	deposit(a, "alice", "d1")
+	create(a) // a now caches the external account's and the escrow shards' ids
+
+	// Replace the database: same name, and the old ids now name users.
+	u, _ := url.Parse(dsn)
+	name := strings.TrimPrefix(u.Path, "/")
+	admin := rawConn(t, serverDSN(t))
+	for _, q := range []string{"DROP DATABASE " + name + " WITH (FORCE)", "CREATE DATABASE " + name} {
+		if _, err := admin.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := open(t, dsn)
+	defer b.Close()
+	for i := 0; i < 2*postgres.EscrowShards; i++ {
+		if _, err := b.OpenAccount(ctx, fmt.Sprintf("filler%d", i), "RUB", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.OpenAccount(ctx, "alice", "RUB", now); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // a's pool pings its idle (dead) connections after 1 s
+	deposit(a, "alice", "d2")
+	create(a)
+	r := ledgertest.RequireAudit(t, b)
+	if tot := r.Totals["RUB"]; tot.Users != 9_900 || tot.Active != 100 {
+		t.Fatalf("totals after the stale cache: %+v", tot)
+	}
+	if got := a.Retries(); got.Conflicts == 0 {
+		t.Fatalf("retries = %+v, want the refused partial writes counted", got)
 	}
 }

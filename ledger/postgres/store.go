@@ -9,7 +9,7 @@
 // RETURNING) whose row locks serialize racing writers: a second updater
 // waits for the first to commit and re-evaluates its WHERE clause against
 // the new row. The schema carries the invariants as constraints (balances
-// of user and escrow accounts never below zero, one resolving transaction
+// of user and escrow accounts never below zero, one resolving transfer
 // per check), and triggers RAISE on any UPDATE, DELETE or TRUNCATE of the
 // journal. SELECT ... FOR NO KEY UPDATE is used only where a decision has
 // to read first: AcceptCheck compares the code in constant time in Go, so
@@ -40,14 +40,31 @@
 // constraint; Audit sums the shards and also checks each one against the
 // active checks it holds.
 //
-// # Round trips
+// # Journal
+//
+// The journal is one append-only table of transfers: each row debits one
+// account and credits another with one amount (double entry in one row, as
+// in TigerBeetle), and records both balances right after it, so every
+// account's history replays. A check's creation and its one resolution are
+// transfers that name it; unique indexes allow one of each.
+//
+// # Round trips and statements
 //
 // CreateCheck, CancelCheck, Deposit, OpenAccount and the websession calls
 // are each one statement (data-modifying CTEs) in an implicit transaction:
-// one round trip. AcceptCheck is two: BEGIN + lock the check + lock the
-// account + read the idempotency record and failure count, pipelined; then
-// the money move (or the wrong-code record) + COMMIT, pipelined. pgx
-// prepares and caches every statement per connection.
+// one round trip. Each such statement ends with fastcheck_assert, which
+// aborts it unless every step of its chain wrote, so none can half-apply a
+// money move. AcceptCheck is two round trips: BEGIN + lock the check +
+// lock the account + read the idempotency record and failure count,
+// pipelined; then the money move (or the wrong-code record) + COMMIT,
+// pipelined. ExpireDue is three (claim, lock accounts, refund + COMMIT).
+//
+// pgx prepares and caches every statement per connection, and the
+// sessions use generic plans (plan_cache_mode=force_generic_plan), so a
+// statement is planned once per connection. Measured on the 2-core
+// development machine, a check operation costs about 0.55 ms of server CPU
+// (pgbench's TPC-B transaction about 0.42 ms); its foreign keys cost about
+// a tenth of that and are kept.
 package postgres
 
 import (
@@ -246,6 +263,11 @@ func (s *Store) run(ctx context.Context, op func(ctx context.Context) error) err
 
 func (s *Store) count(err error) {
 	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "P0004" {
+		s.mu.Lock()
+		s.escrow, s.external = map[string][]int64{}, map[[2]string]int64{}
+		s.mu.Unlock()
+	}
 	switch {
 	case errors.As(err, &pe) && pe.Code == "40P01":
 		s.deadlocks.Add(1)
@@ -265,6 +287,11 @@ func retryable(err error) bool {
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case "40001", "40P01": // serialization_failure, deadlock_detected
+			return true
+		case "P0004": // fastcheck_assert: a statement refused to write partially
+			// The likely cause is a cached system account id that no
+			// longer names that account (the database was replaced
+			// under a running process); run drops the cache first.
 			return true
 		case "23505": // unique_violation: someone committed the same key first
 			switch pe.ConstraintName {

@@ -40,6 +40,19 @@ CREATE DOMAIN balance_minor AS bigint
     CONSTRAINT accounts_balance_limit CHECK (VALUE <= 1000000000000000 AND VALUE >= -4000000000000000000);
 CREATE DOMAIN code_failures AS integer CHECK (VALUE BETWEEN 0 AND 5);
 
+-- fastcheck_assert aborts the statement unless ok. The one-statement
+-- writes end with it: every step of their chain of CTEs wrote (or none
+-- did), so no statement can half-apply a money move even if an id it was
+-- given is wrong.
+CREATE FUNCTION fastcheck_assert(ok boolean, what text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    IF ok IS NOT TRUE THEN
+        RAISE EXCEPTION '% would write partially; refused', what USING ERRCODE = 'assert_failure';
+    END IF;
+    RETURN true;
+END
+$$;
+
 CREATE TABLE accounts (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name       text     NOT NULL,            -- 'user:<userId>', 'escrow:checks', 'external:...'
