@@ -164,7 +164,7 @@ func (pf *payFlags) setup(log *slog.Logger, st ledger.Store, addr, publicURL, ba
 			rateText = demoRate
 		}
 		if rateText == "" {
-			return nil, fmt.Errorf("Briacoin needs an exchange rate (--briacoin-rate or $%s, e.g. %q)", envBriacoinRate, demoRate)
+			return nil, fmt.Errorf("the Briacoin exchange rate is not set (--briacoin-rate or $%s, e.g. %q)", envBriacoinRate, demoRate)
 		}
 		rate, err := briacoin.ParseRate(rateText)
 		if err != nil {
@@ -176,7 +176,7 @@ func (pf *payFlags) setup(log *slog.Logger, st ledger.Store, addr, publicURL, ba
 		}
 		account, err := strconv.ParseInt(accountText, 10, 64)
 		if err != nil || account <= 0 {
-			return nil, fmt.Errorf("Briacoin needs the merchant account's userid (--briacoin-account or $%s)", envBriacoinAccount)
+			return nil, fmt.Errorf("the Briacoin merchant account's userid is not set (--briacoin-account or $%s)", envBriacoinAccount)
 		}
 		secret := firstOf(*pf.secret, os.Getenv(envBriacoinSecret))
 		backURL := root + "/callbacks/briacoin"
@@ -201,7 +201,7 @@ func (pf *payFlags) setup(log *slog.Logger, st ledger.Store, addr, publicURL, ba
 				"account", account, "state", state)
 		}
 		if secret == "" {
-			return nil, fmt.Errorf("Briacoin needs the merchant account's secret ($%s or --briacoin-secret)", envBriacoinSecret)
+			return nil, fmt.Errorf("the Briacoin merchant account's secret is not set ($%s or --briacoin-secret)", envBriacoinSecret)
 		}
 		client, err := briacoin.NewClient(briacoin.Config{Endpoint: briaURL, UserID: account, Secret: secret,
 			Period: *pf.step, Timeout: *pf.clientTimeout})
