@@ -18,6 +18,7 @@ import (
 	"fastcheck/ledger"
 	"fastcheck/payments/bank"
 	"fastcheck/payments/briacoin"
+	"fastcheck/server"
 	"fastcheck/server/servertest"
 )
 
@@ -803,5 +804,32 @@ func TestWithdrawInterruptedByCrash(t *testing.T) {
 		t.Fatalf("transfers after the interrupted withdrawals: %+v", trs)
 	}
 	balanceIs(t, alice, aliceStart+100_000-10_000)
+	servertest.RequireAudit(t, env)
+}
+
+// TestTopupExpired: an order nobody paid expires (the reconciler stops
+// polling it); coins that still arrive are credited all the same, and a
+// full payment closes it.
+func TestTopupExpired(t *testing.T) {
+	t.Parallel()
+	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{}, func(c *server.Config) { c.SessionTTL = 72 * time.Hour })
+	alice := env.Login(t, servertest.Demo(t, "alice"))
+	tp := topup(t, alice, api.MethodBriacoin, 20_000)
+	env.Clock.Advance(25 * time.Hour)
+	env.Server.ReconcilePayments(context.Background())
+	if got := getTopup(t, alice, tp.ID); got.Status != api.TopupExpired || got.Credited != 0 {
+		t.Fatalf("after its lifetime: %+v", got)
+	}
+	simPay(t, pay, tp.Wallet, "1")
+	got, _ := waitTopup(t, alice, tp.ID, credited(10_000))
+	if got.Status != api.TopupExpired {
+		t.Fatalf("a part payment after expiry: %+v", got)
+	}
+	simPay(t, pay, tp.Wallet, "1")
+	got, _ = waitTopup(t, alice, tp.ID, credited(20_000))
+	if got.Status != api.TopupClose {
+		t.Fatalf("a full payment after expiry: %+v", got)
+	}
+	balanceIs(t, alice, aliceStart+20_000)
 	servertest.RequireAudit(t, env)
 }
