@@ -424,6 +424,9 @@ func (s *Store) accept(ctx context.Context, a ledger.AcceptCheck) (ledger.Result
 		return ledger.Result{}, err
 	}
 	chk := st.chk
+	// The decision is made: from here the call runs to its end even if the
+	// caller goes away, so that a wrong code is always counted.
+	ctx = context.WithoutCancel(ctx)
 	switch {
 	case st.p.found():
 		return s.replay(ctx, t.c, st.p, opAccept, a.Idem)

@@ -495,6 +495,7 @@ func TestAuditDetectsTampering(t *testing.T) {
 				(SELECT id FROM accounts WHERE kind = 'escrow' AND balance = 0 LIMIT 1))`, "escrow shard"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s, _, dsn := seeded(t)
 			ledgertest.RequireAudit(t, s)
 			if _, err := rawConn(t, dsn).Exec(context.Background(), tc.sql); err != nil {
