@@ -17,6 +17,7 @@ type keyMap struct {
 	NextField, PrevField, Cycle, Submit     key.Binding
 	ClearFilter, ApplyFilter                key.Binding
 	Done, AcceptAnother                     key.Binding
+	Topup, Withdraw, Open                   key.Binding
 }
 
 func newKeyMap(tr *locale) *keyMap {
@@ -61,6 +62,9 @@ func newKeyMap(tr *locale) *keyMap {
 		ApplyFilter:   b([]string{"enter"}, "enter", "key.applyfilter"),
 		Done:          b([]string{"enter", "esc"}, "enter", "key.done"),
 		AcceptAnother: b([]string{"a"}, "a", "key.acceptanother"),
+		Topup:         b([]string{"t"}, "t", "key.topup"),
+		Withdraw:      b([]string{"w"}, "w", "key.withdraw"),
+		Open:          b([]string{"o"}, "o", "key.open"),
 	}
 }
 

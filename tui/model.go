@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ const (
 	pageCreate
 	pageAccept
 	pageHandover
+	pageTopup
+	pageWithdraw
 	numPages
 )
 
@@ -64,6 +67,8 @@ type Model struct {
 	create   *createPage
 	accept   *acceptPage
 	handover *handoverPage
+	topup    *topupPage
+	withdraw *withdrawPage
 	cur      pageID
 
 	showHelp bool
@@ -120,7 +125,9 @@ func newModel(ctx context.Context, o Options) *Model {
 	m.create = newCreatePage(c)
 	m.accept = newAcceptPage(c)
 	m.handover = newHandoverPage(c)
-	m.pages = [numPages]page{newSetupPage(c), m.login, m.wallet, m.create, m.accept, m.handover}
+	m.topup = newTopupPage(c)
+	m.withdraw = newWithdrawPage(c)
+	m.pages = [numPages]page{newSetupPage(c), m.login, m.wallet, m.create, m.accept, m.handover, m.topup, m.withdraw}
 	m.cur = pageSetup
 	if o.Client != nil {
 		m.cur = pageLogin
@@ -354,6 +361,10 @@ func (m *Model) handleKey(k tea.KeyMsg) tea.Cmd {
 		return nil
 	case key.Matches(k, keys.Quit):
 		return m.quit()
+	case m.cur == pageWallet && m.c.client != nil && key.Matches(k, keys.Topup):
+		return m.goTo(pageTopup)
+	case m.cur == pageWallet && m.c.client != nil && key.Matches(k, keys.Withdraw):
+		return m.goTo(pageWithdraw)
 	}
 	return p.update(k)
 }
@@ -583,7 +594,25 @@ func (m *Model) footerKeys() (left, right []key.Binding) {
 	if p.capturing() {
 		return p.ShortHelp(), nil
 	}
-	return p.ShortHelp(), []key.Binding{keys.Help, keys.Quit}
+	left, right = p.ShortHelp(), []key.Binding{keys.Help, keys.Quit}
+	// The wallet's top-up and withdraw keys when they fit whole (they are
+	// always in the full help).
+	if pay := m.walletPayKeys(); pay != nil {
+		all := append(slices.Clone(left), pay...)
+		if cellWidth(m.shortHelp(all, 1<<20))+3+cellWidth(m.shortHelp(right, 1<<20)) <= m.c.width {
+			left = all
+		}
+	}
+	return left, right
+}
+
+// walletPayKeys are the wallet's top-up and withdraw keys (handled here,
+// not by the wallet page).
+func (m *Model) walletPayKeys() []key.Binding {
+	if m.cur != pageWallet || m.c.client == nil {
+		return nil
+	}
+	return []key.Binding{m.c.keys.Topup, m.c.keys.Withdraw}
 }
 
 func (m *Model) helpView(w, h int) string {
@@ -592,6 +621,7 @@ func (m *Model) helpView(w, h int) string {
 	for _, g := range m.active().FullHelp() {
 		items = append(items, g...)
 	}
+	items = append(items, m.walletPayKeys()...)
 	items = append(items, m.c.keys.Help, m.c.keys.Quit, m.c.keys.ForceQuit)
 	lines := []string{"", "  " + st.bold.Render(tr.T("help.title")), ""}
 	for _, l := range fullHelp(st, items, w-4, h-len(lines)) {

@@ -58,6 +58,12 @@ type Options struct {
 	// (defaults time.Now and time.Local); tests pin them.
 	Now      func() time.Time
 	Location *time.Location
+	// OpenURL opens a bank payment page in the local browser; nil hides
+	// the key (over SSH). Run sets it to xdg-open when that is installed.
+	OpenURL func(url string) error
+	// PaymentPollInterval is the pace of the top-up and withdrawal status
+	// polls while their screen is open (default 2 s).
+	PaymentPollInterval time.Duration
 }
 
 // ErrDemoRequested is returned by Run when no server is configured and the
@@ -85,6 +91,9 @@ func Run(ctx context.Context, opts Options, in io.Reader, out io.Writer) error {
 	}
 	if opts.Renderer == nil {
 		opts.Renderer = lipgloss.NewRenderer(out)
+	}
+	if opts.OpenURL == nil {
+		opts.OpenURL = xdgOpen()
 	}
 	m := newModel(ctx, opts)
 	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(out), tea.WithAltScreen(), tea.WithMouseCellMotion()}

@@ -25,7 +25,7 @@ import (
 // format verbs, and every catalog entry is used.
 func TestCatalogComplete(t *testing.T) {
 	files, _ := filepath.Glob("*.go")
-	idRe := regexp.MustCompile(`"((?:key|short|help|dialog|small|banner|flash|err|setup|login|wallet|col|check|hist|details|cancel|logout|handover|create|accept)\.[a-z0-9]+)"`)
+	idRe := regexp.MustCompile(`"((?:key|short|help|dialog|small|banner|flash|err|setup|login|wallet|col|check|hist|details|cancel|logout|handover|create|accept|topup|withdraw)\.[a-z0-9]+)"`)
 	used := map[string]bool{}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") || f == "i18n.go" {
