@@ -190,7 +190,10 @@ func waitIdle(t *testing.T, pay *servertest.Payments) {
 func TestTopupBankLostWebhook(t *testing.T) {
 	t.Parallel()
 	var lost atomic.Int32
-	env, _ := servertest.StartPayments(t, servertest.PaymentOptions{Wrap: func(next http.Handler) http.Handler {
+	// A reconcile pace well above the time this test needs between the
+	// payment and its first look, so a loaded machine cannot let the
+	// reconciler in early.
+	env, _ := servertest.StartPayments(t, servertest.PaymentOptions{ReconcileInterval: 3 * time.Second, Wrap: func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == "/callbacks/bank" {
 				lost.Add(1)
