@@ -387,11 +387,11 @@ func (p *topupPage) statusLine() string {
 	case api.TopupNew:
 		return st.muted.Render("… " + tr.T("topup.waiting"))
 	case api.TopupPart:
-		s := tr.Tf("topup.part", tr.Money(t.Paid, t.Currency), tr.Money(t.Amount, t.Currency))
+		s := st.accent.Render("◐ " + tr.Tf("topup.part", tr.Money(t.Paid, t.Currency), tr.Money(t.Amount, t.Currency)))
 		if t.CoinsPaid != "" {
-			s += " · " + tr.Tf("topup.coinspaid", t.CoinsPaid, t.Coins)
+			s += "\n  " + st.muted.Render(tr.Tf("topup.coinspaid", t.CoinsPaid, t.Coins))
 		}
-		return st.accent.Render("◐ " + s)
+		return s
 	case api.TopupClose:
 		if t.Credited < t.Paid {
 			return st.muted.Render("… " + tr.T("topup.crediting"))
@@ -426,9 +426,7 @@ func (p *topupPage) shownView() string {
 		}
 	}
 	text = append(text, "")
-	for _, l := range wrap(p.statusLine(), tw+4) {
-		text = append(text, l)
-	}
+	text = append(text, strings.Split(p.statusLine(), "\n")...)
 	if b := p.c.bal; b != nil && t.Done() && t.Status == api.TopupClose {
 		text = append(text, st.muted.Render(tr.Tf("create.newbalance", tr.Money(b.Balance, b.Currency))))
 	}
@@ -827,8 +825,10 @@ func (p *withdrawPage) view() string {
 		case api.WithdrawPending:
 			note = tr.T("withdraw.pendingnote")
 		}
-		for _, l := range wrap(note, bw) {
-			lines = append(lines, st.muted.Render(l))
+		if note != "" {
+			for _, l := range wrap(note, bw) {
+				lines = append(lines, st.muted.Render(l))
+			}
 		}
 		if b := p.c.bal; b != nil {
 			lines = append(lines, st.muted.Render(tr.Tf("create.newbalance", tr.Money(b.Balance, b.Currency))))
