@@ -35,6 +35,7 @@ func commands() []command {
 		command{"demo", "the whole system on this machine: embedded server, demo users, the wallet", cmdDemo},
 		command{"server", "run the reference server (and `server audit`)", cmdServer},
 		command{"phone", "act as the phone app: register an identity, approve a login", cmdPhone},
+		command{"ssh", "serve the wallet over SSH: a wallet of their own for every visitor", cmdSSH},
 		command{"briacoin-sim", "run a Briacoin service simulator (and `briacoin-sim pay`)", cmdBriacoinSim},
 	)
 }

@@ -8,16 +8,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
 	"os"
-	"path/filepath"
-	"time"
 
-	"fastcheck/assets"
 	"fastcheck/client"
-	"fastcheck/ledger/sqlite"
-	"fastcheck/server"
 	"fastcheck/store"
 	"fastcheck/tui"
 )
@@ -139,58 +132,12 @@ Flags:
 // runDemo starts the embedded server, then the wallet. The server logs to
 // a file next to its database, not over the wallet's screen.
 func runDemo(ctx context.Context, addr, dbPath, lang string, errOut io.Writer) int {
-	dir := ""
-	if dbPath == "" {
-		var err error
-		if dir, err = os.MkdirTemp("", "fastcheck-demo-"); err != nil {
-			fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
-			return exitError
-		}
-		defer os.RemoveAll(dir)
-		dbPath = filepath.Join(dir, "demo.db")
-	}
-	logPath := dbPath + ".log"
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	d, err := startDemoServer(ctx, demoOptions{Addr: addr, DB: dbPath})
 	if err != nil {
 		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
 		return exitError
 	}
-	defer logFile.Close()
-	log := slog.New(slog.NewTextHandler(logFile, nil))
-	st, err := sqlite.Open(dbPath)
-	if err != nil {
-		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
-		return exitError
-	}
-	defer st.Close()
-	if _, err := server.SeedDemo(ctx, st, time.Now()); err != nil {
-		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
-		return exitError
-	}
-	srv, err := server.New(server.Config{Store: st, Logger: log, BasePath: "/api"})
-	if err != nil {
-		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
-		return exitError
-	}
-	sctx, stopServer := context.WithCancel(context.Background())
-	ready := make(chan net.Addr, 1)
-	served := make(chan error, 1)
-	if ln, err := net.Listen("tcp", addr); err != nil && addr == "127.0.0.1:8080" {
-		addr = "127.0.0.1:0" // the default port is taken: any free one will do
-	} else if err == nil {
-		ln.Close()
-	}
-	go func() { served <- srv.Serve(sctx, addr, func(a net.Addr) { ready <- a }) }()
-	var base string
-	select {
-	case a := <-ready:
-		base = "http://" + a.String() + "/api"
-	case err := <-served:
-		stopServer()
-		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
-		return exitError
-	}
-	defer func() { stopServer(); <-served }()
+	defer d.Close()
 
 	// The demo terminal's key lives in memory for this run only.
 	_, key, err := ed25519.GenerateKey(rand.Reader)
@@ -198,25 +145,22 @@ func runDemo(ctx context.Context, addr, dbPath, lang string, errOut io.Writer) i
 		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
 		return exitError
 	}
-	c, err := client.New(client.Options{BaseURL: base, Key: key, MaxResponseBytes: walletResponseCap})
+	c, err := client.New(client.Options{BaseURL: d.URL, Key: key, MaxResponseBytes: walletResponseCap})
 	if err != nil {
 		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
 		return exitError
 	}
-	alice, _ := assets.FindDemoUser("alice")
-	approve := func(ctx context.Context, id, fingerprint string) error {
-		phone, err := client.New(client.Options{BaseURL: base, Key: alice.PhoneKey()})
-		if err != nil {
-			return err
-		}
-		_, err = phone.Approve(ctx, id, fingerprint)
-		return err
+	const user = "alice"
+	approve, err := demoApprover(d.URL, user, nil)
+	if err != nil {
+		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
+		return exitError
 	}
-	err = tui.Run(ctx, tui.Options{Client: c, Lang: lang, DemoUser: alice.Name, DemoApprove: approve}, os.Stdin, os.Stdout)
+	err = tui.Run(ctx, tui.Options{Client: c, Lang: lang, DemoUser: user, DemoApprove: approve}, os.Stdin, os.Stdout)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
 		return exitError
 	}
-	fmt.Fprintf(errOut, "Demo ended. The server's log was %s.\n", logPath)
+	fmt.Fprintf(errOut, "Demo ended. The server's log was %s.\n", d.LogPath)
 	return exitOK
 }
