@@ -38,6 +38,8 @@ lint:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./server/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./ledger/sqlite/ ./api/
+	$(GO) test -run '^$$' -bench . ./tui/
+	$(GO) test -run '^$$' -bench SSHWallet -benchtime 1x ./cmd/fastcheck/
 
 clean:
 	rm -rf bin
