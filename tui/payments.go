@@ -802,15 +802,18 @@ func (p *withdrawPage) view() string {
 			rows = append(rows, [2]string{tr.T("withdraw.coins"), w.Coins + " BRC"})
 		}
 		rows = append(rows, [2]string{tr.T("withdraw.wallet"), w.Wallet})
-		if w.TxID != "" {
-			rows = append(rows, [2]string{"txid", st.big.Render(w.TxID)})
-		}
 		lw := 0
 		for _, r := range rows {
 			lw = max(lw, len([]rune(r[0])))
 		}
 		for _, r := range rows {
 			lines = append(lines, "  "+st.label.Render(padRight(r[0], lw))+"   "+r[1])
+		}
+		if w.TxID != "" {
+			lines = append(lines, "", "  "+st.label.Render("txid"))
+			for _, l := range chunk(w.TxID, bw) {
+				lines = append(lines, st.big.Render(l))
+			}
 		}
 		lines = append(lines, "")
 		var note string
