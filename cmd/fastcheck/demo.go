@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -82,18 +83,45 @@ func startDemoServer(ctx context.Context, o demoOptions) (d *demoServer, err err
 	for _, u := range users {
 		log.Info("demo user ready", "name", u.Name, "userId", api.UserID(u.PhoneKey().Public().(ed25519.PublicKey)))
 	}
-	srv, err := server.New(server.Config{Store: st, Logger: log, BasePath: "/api", TrustProxy: o.TrustProxy})
-	if err != nil {
-		return d, err
-	}
 	addr := o.Addr
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
-	if ln, err := net.Listen("tcp", addr); err != nil && addr == "127.0.0.1:8080" {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil && addr == "127.0.0.1:8080" {
 		addr = "127.0.0.1:0" // the default port is taken: any free one will do
-	} else if err == nil {
+		ln, err = net.Listen("tcp", addr)
+	}
+	if err == nil {
+		// The port is known before the server starts: the payment
+		// providers' callbacks and the bank's page need it.
+		addr = ln.Addr().String()
 		ln.Close()
+	}
+	// Top-ups and withdrawals as in "fastcheck server --demo": the sandbox
+	// bank at /bank/ and the Briacoin simulator at /briacoin/, with a short
+	// key step so a Briacoin call does not wait long. The simulator keeps
+	// its state in a temporary directory: a saved one would call back an
+	// old port.
+	simDir, err := os.MkdirTemp("", "fastcheck-demo-sim-")
+	if err != nil {
+		return d, err
+	}
+	d.closeFns = append(d.closeFns, func() { os.RemoveAll(simDir) })
+	pf := registerPaymentFlags(flag.NewFlagSet("demo", flag.ContinueOnError))
+	if err := pf.fs.Parse([]string{"-briacoin-step", "2s", "-reconcile-interval", "5s",
+		"-briacoin-sim-state", filepath.Join(simDir, "briacoin-sim.json")}); err != nil {
+		return d, err
+	}
+	pay, err := pf.setup(log, st, addr, "", "/api", dbPath, true)
+	if err != nil {
+		return d, err
+	}
+	d.closeFns = append(d.closeFns, pay.close)
+	srv, err := server.New(server.Config{Store: st, Logger: log, BasePath: "/api", TrustProxy: o.TrustProxy,
+		Payments: pay.cfg, Mounts: pay.mounts})
+	if err != nil {
+		return d, err
 	}
 	sctx, stopServer := context.WithCancel(context.Background())
 	ready := make(chan net.Addr, 1)
