@@ -627,3 +627,52 @@ func TestNavigationIsImmediate(t *testing.T) {
 		t.Fatal("x then n should open and close the cancel dialog on the wallet")
 	}
 }
+
+// The quiet refresh (and coming back to the wallet) reads the balance and
+// the active checks, and the history only when they changed since it was
+// read: a long history is not downloaded again every RefreshInterval. r
+// always reads everything.
+func TestQuietRefreshSkipsUnchangedHistory(t *testing.T) {
+	f := newFakeAPI()
+	f.approved = true
+	d := newDriver(t, fakeOptions(t, f, "en", fakeSession), 80, 24)
+	d.waitView("History (3)")
+	calls := func(n int, path string) {
+		t.Helper()
+		d.waitFor(path+" called", func() bool { return f.count("GET "+path) >= n })
+		d.drain(50 * time.Millisecond)
+		if got := f.count("GET " + path); got != n {
+			t.Fatalf("GET %s: %d calls, want %d", path, got, n)
+		}
+	}
+	calls(1, "/fastcheck/history")
+
+	// Nothing changed: the tick reads balance and active checks only.
+	d.send(walletTickMsg{gen: d.m.wallet.gen})
+	calls(2, "/fastcheck/active")
+	calls(2, "/balance")
+	calls(1, "/fastcheck/history")
+	// Neither does a visit to the create form.
+	d.key("n")
+	d.waitView("Create a check")
+	d.key("esc")
+	calls(3, "/fastcheck/active")
+	calls(1, "/fastcheck/history")
+
+	// The balance moved (a check was accepted elsewhere): the history too.
+	f.set("GET /balance", func(*http.Request) (int, any) { return 200, api.Balance{Balance: 15_091_950, Currency: "RUB"} })
+	f.set("GET /fastcheck/history", func(*http.Request) (int, any) {
+		return 200, api.HistoryChecks{Checks: append(manyHistory(3), api.HistoryCheck{Fastcheck: "2718-2818-2845", Amount: 250000, Currency: "RUB", Type: "accepted", AcceptedAt: "2026-01-20T09:00:00Z", Status: "used"})}
+	})
+	d.send(walletTickMsg{gen: d.m.wallet.gen})
+	d.waitView("History (4)")
+	calls(2, "/fastcheck/history")
+	d.send(walletTickMsg{gen: d.m.wallet.gen})
+	calls(5, "/fastcheck/active")
+	calls(2, "/fastcheck/history")
+
+	// r reads everything.
+	d.key("r")
+	calls(6, "/fastcheck/active")
+	calls(3, "/fastcheck/history")
+}

@@ -4,7 +4,9 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
@@ -102,6 +104,7 @@ type (
 	}
 	historyMsg struct {
 		rows []histRow
+		sig  string // historySig when it was asked for ("" unknown)
 		err  error
 	}
 	walletTickMsg struct{ gen int }
@@ -127,6 +130,8 @@ type walletPage struct {
 	hList    listState
 	loadedA  bool
 	loadedH  bool
+	histSig  string    // historySig of the history shown ("" unknown)
+	histAt   time.Time // when it was read
 	sortBy   sortKey
 	sortAsc  bool
 	filter   textinput.Model
@@ -160,6 +165,7 @@ func (p *walletPage) capturing() bool { return p.filterOn }
 func (p *walletPage) reset() {
 	p.active, p.hist, p.order = nil, nil, nil
 	p.loadedA, p.loadedH = false, false
+	p.histSig, p.histAt = "", time.Time{}
 	p.aList, p.hList = listState{height: p.aList.height}, listState{height: p.hList.height}
 	p.filter.SetValue("")
 	p.filter.Blur()
@@ -170,7 +176,7 @@ func (p *walletPage) reset() {
 func (p *walletPage) enter() tea.Cmd {
 	p.on = true
 	p.gen++
-	return tea.Batch(p.refresh(), p.tick())
+	return tea.Batch(p.load(false), p.tick())
 }
 
 func (p *walletPage) leave() {
@@ -186,28 +192,81 @@ func (p *walletPage) tick() tea.Cmd {
 	return tea.Tick(p.c.opts.RefreshInterval, func(time.Time) tea.Msg { return walletTickMsg{gen: gen} })
 }
 
-// refresh loads the balance and both lists, in parallel.
-func (p *walletPage) refresh() tea.Cmd {
+// refresh loads the balance and both lists (r, and after an action).
+func (p *walletPage) refresh() tea.Cmd { return p.load(true) }
+
+// histMaxAge is how old the history may grow while nothing else changes
+// (see load).
+const histMaxAge = 10 * time.Minute
+
+// load fetches the balance and the active checks in parallel, then the
+// history: always when full, otherwise only when it can have changed
+// since it was read. A check enters the history only by leaving its
+// creator's active checks or by moving a balance, so while the balance
+// and the active checks are what they were when the history was read, so
+// is the history: a long history is not downloaded again at every quiet
+// refresh or every return to the wallet. What this could miss (a check
+// created and cancelled elsewhere between two looks) is caught within
+// histMaxAge.
+func (p *walletPage) load(full bool) tea.Cmd {
 	cl, ctx, tr := p.c.client, p.c.ctx, p.c.tr
-	active := func() tea.Msg {
+	prev := p.histSig
+	if p.histAt.IsZero() || time.Since(p.histAt) > histMaxAge {
+		full = true
+	}
+	history := func(sig string) tea.Cmd {
+		return func() tea.Msg {
+			ctx, cancel := context.WithTimeout(ctx, callTimeout)
+			defer cancel()
+			list, err := cl.History(ctx)
+			if err != nil {
+				return historyMsg{err: err}
+			}
+			return historyMsg{rows: toHistRows(list, tr), sig: sig}
+		}
+	}
+	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, callTimeout)
 		defer cancel()
+		var (
+			bal    api.Balance
+			balErr error
+			wg     sync.WaitGroup
+		)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			bal, balErr = cl.Balance(ctx)
+		}()
 		list, err := cl.ActiveChecks(ctx)
-		if err != nil {
-			return activeMsg{err: err}
+		wg.Wait()
+		act := activeMsg{err: err}
+		if err == nil {
+			act.rows = toActiveRows(list)
 		}
-		return activeMsg{rows: toActiveRows(list)}
-	}
-	history := func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, callTimeout)
-		defer cancel()
-		list, err := cl.History(ctx)
-		if err != nil {
-			return historyMsg{err: err}
+		cmds := []tea.Cmd{msgCmd(balanceMsg{bal: bal, err: balErr}), msgCmd(act)}
+		sig := ""
+		if balErr == nil && err == nil {
+			sig = historySig(bal, list)
 		}
-		return historyMsg{rows: toHistRows(list, tr)}
+		if full || sig == "" || sig != prev {
+			cmds = append(cmds, history(sig))
+		}
+		return tea.BatchMsg(cmds)
 	}
-	return tea.Batch(p.c.fetchBalance(), active, history)
+}
+
+// historySig sums up what every change of the history also changes: the
+// balance and the set of active checks.
+func historySig(bal api.Balance, active []api.ActiveCheck) string {
+	var b strings.Builder
+	b.WriteString(bal.Currency)
+	b.WriteString(strconv.FormatInt(bal.Balance, 10))
+	for _, a := range active {
+		b.WriteByte(' ')
+		b.WriteString(a.Fastcheck)
+	}
+	return b.String()
 }
 
 func toActiveRows(list []api.ActiveCheck) []activeRow {
@@ -360,14 +419,15 @@ func (p *walletPage) update(msg tea.Msg) tea.Cmd {
 			return p.failed(msg.err)
 		}
 		p.hist, p.loadedH = msg.rows, true
+		p.histSig, p.histAt = msg.sig, time.Now()
 		p.reorder()
 	case walletTickMsg:
 		if msg.gen == p.gen && p.on {
-			return tea.Batch(p.refresh(), p.tick())
+			return tea.Batch(p.load(false), p.tick())
 		}
 	case serverUpMsg:
 		if p.on {
-			return p.refresh()
+			return p.load(false)
 		}
 	case cancelledMsg:
 		if msg.err != nil {
