@@ -18,8 +18,9 @@ import (
 // Each polls its top-up or withdrawal only while it is on screen.
 
 // paymentPoll is the pace of GET /topup/{id} and GET /withdraw/{ref} while
-// the screen waits (Options.PaymentPollInterval overrides it).
-const paymentPoll = 2 * time.Second
+// the screen waits, as the CLI and client.WaitTopup do (Options.PaymentPollInterval
+// overrides it). Status reads are not rate-limited; starting a payment is.
+const paymentPoll = time.Second
 
 func (c *common) pollEvery() time.Duration {
 	if c.opts.PaymentPollInterval > 0 {

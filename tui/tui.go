@@ -62,7 +62,7 @@ type Options struct {
 	// the key (over SSH). Run sets it to xdg-open when that is installed.
 	OpenURL func(url string) error
 	// PaymentPollInterval is the pace of the top-up and withdrawal status
-	// polls while their screen is open (default 2 s).
+	// polls while their screen is open (default 1 s).
 	PaymentPollInterval time.Duration
 }
 
