@@ -195,7 +195,7 @@ func walletModel(t testing.TB, w, h int, hist int) *Model {
 	m.Update(activeMsg{rows: toActiveRows([]api.ActiveCheck{
 		{Fastcheck: "1234-5678-0001", Amount: 158000, Currency: "RUB", Code: "0042", CreatedAt: "2026-01-19T09:00:00Z", Expiration: "2026-01-26T09:00:00Z"},
 	})})
-	m.Update(historyMsg{rows: toHistRows(manyHistory(hist), m.c.tr)})
+	m.Update(historyMsg{rows: toHistRows(manyHistory(hist))})
 	return m
 }
 
@@ -245,7 +245,7 @@ func TestFilterAndSortHistory(t *testing.T) {
 		{Fastcheck: "1111-0000-0001", Amount: 500, Currency: "RUB", Type: "accepted", AcceptedAt: "2026-01-03T00:00:00Z", Status: "used"},
 		{Fastcheck: "2222-0000-0002", Amount: 9000, Currency: "RUB", Type: "created", CreatedAt: "2026-01-01T00:00:00Z", UsedAt: "2026-01-02T00:00:00Z", Status: "used"},
 		{Fastcheck: "3333-0000-0003", Amount: 100, Currency: "RUB", Type: "created", CreatedAt: "2026-01-01T00:00:00Z", Status: "cancelled", ResolvedAt: "2026-01-04T00:00:00Z"},
-	}, m.c.tr)})
+	})})
 	m.Update(keyMsg("2"))
 	numbers := func() []string {
 		var out []string
@@ -283,8 +283,20 @@ func TestFilterAndSortHistory(t *testing.T) {
 	if m.active().capturing() || len(m.wallet.order) != 1 {
 		t.Fatal("enter should keep the filter and leave the input")
 	}
+	// Filter keys are by status too ("cancelled"), and a new history is
+	// filtered by its own keys.
+	if keys := m.wallet.searchKeys(); len(keys) != 3 || !strings.Contains(keys[0], "cancelled") {
+		t.Fatalf("search keys %q", keys)
+	}
+	m.Update(historyMsg{rows: toHistRows([]api.HistoryCheck{
+		{Fastcheck: "4444-0000-0004", Amount: 700, Currency: "RUB", Type: "created", CreatedAt: "2026-01-05T00:00:00Z", Status: "expired", ResolvedAt: "2026-01-06T00:00:00Z"},
+		{Fastcheck: "5555-0000-0005", Amount: 800, Currency: "RUB", Type: "accepted", AcceptedAt: "2026-01-07T00:00:00Z", Status: "used"},
+	})})
+	if got := numbers(); !slices.Equal(got, []string{"4444-0000-0004"}) {
+		t.Fatalf("filter refund on the new history: %v", got)
+	}
 	m.Update(keyMsg("esc"))
-	if len(m.wallet.order) != 3 {
+	if len(m.wallet.order) != 2 {
 		t.Fatal("esc should clear the filter")
 	}
 }
