@@ -40,6 +40,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./ledger/sqlite/ ./api/
 	$(GO) test -run '^$$' -bench . ./tui/
 	$(GO) test -run '^$$' -bench SSHWallet -benchtime 1x ./cmd/fastcheck/
+	scripts/with-services $(GO) test -run '^$$' -bench '^BenchmarkWallet' -benchtime 1x ./cmd/fastcheck/
 
 clean:
 	rm -rf bin

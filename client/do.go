@@ -55,6 +55,9 @@ type call struct {
 	idemKey      string
 	wait         time.Duration // long-poll length, added to the attempt timeout
 	accept       bool          // AcceptCheck: a 404 is "not found or wrong code"
+	// stream, when set, reads a 2xx body itself (through the size cap)
+	// instead of having it buffered and decoded; a retry calls it again.
+	stream func(io.Reader) error
 }
 
 func (cl *call) op() string { return cl.method + " " + cl.path }
@@ -82,7 +85,10 @@ type answer struct {
 	header http.Header
 	body   []byte
 	tooBig bool
-	sent   time.Time // local time the request went out
+	// streamed: call.stream read the body; streamErr is what it said.
+	streamed  bool
+	streamErr error
+	sent      time.Time // local time the request went out
 }
 
 // do runs a call: it signs and sends each attempt, retries per the call's
@@ -191,6 +197,11 @@ func (c *Client) attempt(ctx context.Context, cl *call) (*answer, error) {
 	}
 	defer resp.Body.Close()
 	ans := &answer{status: resp.StatusCode, header: resp.Header, sent: sent}
+	if cl.stream != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		ans.streamed = true
+		ans.streamErr = cl.stream(io.LimitReader(resp.Body, c.maxBody))
+		return ans, nil
+	}
 	ans.body, err = io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading the answer: %w", err)
@@ -213,6 +224,12 @@ func authorization(session string) string {
 func (c *Client) decode(cl *call, ans *answer, out any) error {
 	bad := func(msg string, err error) error {
 		return &Error{Kind: ErrBadResponse, Status: ans.status, Op: cl.op(), Message: msg, err: err}
+	}
+	if ans.streamed {
+		if ans.streamErr != nil {
+			return bad("the answer is not valid JSON: "+Sanitize(ans.streamErr.Error()), ans.streamErr)
+		}
+		return nil
 	}
 	if out == nil {
 		return nil // the status says it all ({ }, or nothing, or anything)

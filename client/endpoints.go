@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/url"
 	"strconv"
 	"time"
@@ -168,6 +170,53 @@ func (c *Client) History(ctx context.Context) ([]api.HistoryCheck, error) {
 	var res api.HistoryChecks
 	err := c.do(ctx, &call{method: "GET", path: "/fastcheck/history", auth: signedAuth}, &res)
 	return res.Checks, err
+}
+
+// HistoryEach is History without holding the whole answer: begin is
+// called before the rows (again if the call is retried), then each with
+// every row in turn as it is decoded off the wire. A long history then
+// costs only what the caller keeps of it.
+func (c *Client) HistoryEach(ctx context.Context, begin func(), each func(api.HistoryCheck)) error {
+	stream := func(r io.Reader) error {
+		begin()
+		dec := json.NewDecoder(r)
+		if t, err := dec.Token(); err != nil {
+			return err
+		} else if t != json.Delim('{') {
+			return fmt.Errorf("want a JSON object, got %v", t)
+		}
+		for dec.More() {
+			t, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			if t != "checks" {
+				var skip json.RawMessage
+				if err := dec.Decode(&skip); err != nil {
+					return err
+				}
+				continue
+			}
+			if t, err := dec.Token(); err != nil {
+				return err
+			} else if t != json.Delim('[') {
+				return fmt.Errorf("checks: want an array, got %v", t)
+			}
+			for dec.More() {
+				var h api.HistoryCheck
+				if err := dec.Decode(&h); err != nil {
+					return err
+				}
+				each(h)
+			}
+			if _, err := dec.Token(); err != nil {
+				return err
+			}
+		}
+		_, err := dec.Token()
+		return err
+	}
+	return c.do(ctx, &call{method: "GET", path: "/fastcheck/history", auth: signedAuth, stream: stream}, nil)
 }
 
 // PhoneWebsession is the phone's view of a login before it approves

@@ -238,11 +238,16 @@ func (p *walletPage) load(full bool) tea.Cmd {
 		return func() tea.Msg {
 			ctx, cancel := context.WithTimeout(ctx, callTimeout)
 			defer cancel()
-			list, err := cl.History(ctx)
+			var rows []histRow
+			err := cl.HistoryEach(ctx, func() { rows = rows[:0] }, func(h api.HistoryCheck) {
+				rows = append(rows, toHistRow(h))
+			})
 			if err != nil {
 				return historyMsg{err: err}
 			}
-			return historyMsg{rows: toHistRows(list), sig: sig}
+			rows = slices.Clip(rows)
+			sortHistRows(rows)
+			return historyMsg{rows: rows, sig: sig}
 		}
 	}
 	return func() tea.Msg {
@@ -305,21 +310,28 @@ func toActiveRows(list []api.ActiveCheck) []activeRow {
 func toHistRows(list []api.HistoryCheck) []histRow {
 	rows := make([]histRow, len(list))
 	for i, h := range list {
-		r := histRow{
-			Fastcheck: client.Sanitize(h.Fastcheck), Amount: h.Amount, Currency: internCurrency(h.Currency),
-			status: internStatus(h.Status), kind: classify(h), created: unixOf(h.CreatedAt), expires: unixOf(h.Expiration),
-		}
-		for _, s := range []string{h.AcceptedAt, h.UsedAt, h.ResolvedAt} {
-			if t := unixOf(s); t != 0 {
-				r.resolved = t
-				break
-			}
-		}
-		rows[i] = r
+		rows[i] = toHistRow(h)
 	}
-	// Newest first; the sort keys re-order from here (stable).
-	slices.SortStableFunc(rows, func(a, b histRow) int { return cmp.Compare(b.when(), a.when()) })
+	sortHistRows(rows)
 	return rows
+}
+
+func sortHistRows(rows []histRow) {
+	slices.SortStableFunc(rows, func(a, b histRow) int { return cmp.Compare(b.when(), a.when()) })
+}
+
+func toHistRow(h api.HistoryCheck) histRow {
+	r := histRow{
+		Fastcheck: client.Sanitize(h.Fastcheck), Amount: h.Amount, Currency: internCurrency(h.Currency),
+		status: internStatus(h.Status), kind: classify(h), created: unixOf(h.CreatedAt), expires: unixOf(h.Expiration),
+	}
+	for _, s := range []string{h.AcceptedAt, h.UsedAt, h.ResolvedAt} {
+		if t := unixOf(s); t != 0 {
+			r.resolved = t
+			break
+		}
+	}
+	return r
 }
 
 // searchKeys are the lower-case texts the filter matches, one per history
