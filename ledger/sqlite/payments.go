@@ -137,25 +137,14 @@ func (s *Store) CreateOrder(ctx context.Context, n ledger.NewOrder) (ledger.Orde
 		if err != nil {
 			return err
 		}
-		var key sql.NullString
-		var hash []byte
-		if n.Idem != nil {
-			key, hash = sql.NullString{String: n.Idem.Key, Valid: true}, n.Idem.Hash
-			var stored []byte
-			var publicID string
-			err := tx.QueryRowContext(bg, `SELECT idem_hash, public_id FROM orders WHERE user_account = ? AND idem_key = ?`,
-				acc.id, n.Idem.Key).Scan(&stored, &publicID)
-			if err == nil {
-				if !bytes.Equal(stored, hash) {
-					return ledger.ErrIdempotencyReuse
-				}
-				r, err := oneOrder(bg, tx, `o.public_id = ?`, publicID)
-				out, replayed = r.o, true
-				return err
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
+		key, hash, publicID, found, err := idemLookup(tx, `SELECT idem_hash, public_id FROM orders WHERE user_account = ? AND idem_key = ?`, acc.id, n.Idem)
+		if err != nil {
+			return err
+		}
+		if found {
+			r, err := oneOrder(bg, tx, `o.public_id = ?`, publicID)
+			out, replayed = r.o, true
+			return err
 		}
 		if acc.currency != n.Currency {
 			return ledger.ErrCurrencyMismatch
@@ -451,25 +440,14 @@ func (s *Store) StartWithdrawal(ctx context.Context, n ledger.NewWithdrawal) (le
 		if err != nil {
 			return err
 		}
-		var key sql.NullString
-		var hash []byte
-		if n.Idem != nil {
-			key, hash = sql.NullString{String: n.Idem.Key, Valid: true}, n.Idem.Hash
-			var stored []byte
-			var ref string
-			err := tx.QueryRowContext(bg, `SELECT idem_hash, ref FROM withdrawals WHERE user_account = ? AND idem_key = ?`,
-				acc.id, n.Idem.Key).Scan(&stored, &ref)
-			if err == nil {
-				if !bytes.Equal(stored, hash) {
-					return ledger.ErrIdempotencyReuse
-				}
-				r, err := oneWithdrawal(bg, tx, `w.ref = ?`, ref)
-				out, replayed = r.w, true
-				return err
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
+		key, hash, ref, found, err := idemLookup(tx, `SELECT idem_hash, ref FROM withdrawals WHERE user_account = ? AND idem_key = ?`, acc.id, n.Idem)
+		if err != nil {
+			return err
+		}
+		if found {
+			r, err := oneWithdrawal(bg, tx, `w.ref = ?`, ref)
+			out, replayed = r.w, true
+			return err
 		}
 		if r, err := oneWithdrawal(bg, tx, `w.ref = ?`, n.Ref); err == nil {
 			w := r.w
@@ -653,4 +631,26 @@ func (s *Store) AdvanceStep(ctx context.Context, secretID string, step uint64) (
 		return err
 	})
 	return ok, err
+}
+
+// idemLookup finds an earlier request of this account with the same
+// idempotency key (query selects its hash and its id). found reports a
+// replay of the same request; a different request under the key is
+// ErrIdempotencyReuse. key and hash are what a new row stores.
+func idemLookup(tx *wtx, query string, accountID int64, idem *ledger.Idempotency) (key sql.NullString, hash []byte, id string, found bool, err error) {
+	if idem == nil {
+		return sql.NullString{}, nil, "", false, nil
+	}
+	key, hash = sql.NullString{String: idem.Key, Valid: true}, idem.Hash
+	var stored []byte
+	err = tx.QueryRowContext(bg, query, accountID, idem.Key).Scan(&stored, &id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return key, hash, "", false, nil
+	case err != nil:
+		return key, hash, "", false, err
+	case !bytes.Equal(stored, hash):
+		return key, hash, "", false, ledger.ErrIdempotencyReuse
+	}
+	return key, hash, id, true, nil
 }
