@@ -352,19 +352,7 @@ func (p *topupPage) view() string {
 		}
 		lines = append(lines, mark(0)+st.label.Render(padRight(tr.T("topup.method"), 10))+m)
 		lines = append(lines, mark(1)+st.label.Render(padRight(tr.T("create.amount"), 10))+p.amount.View()+" "+st.muted.Render(cur), "")
-		switch {
-		case p.step == paySending:
-			lines = append(lines, st.muted.Render(tr.T("topup.sending")))
-		case p.amount.Value() == "":
-			lines = append(lines, st.muted.Render(tr.T("create.hint")))
-		case p.problem != "":
-			lines = append(lines, st.err.Render("✗ "+p.problem))
-		default:
-			lines = append(lines, st.ok.Render("✓ "+tr.Money(p.value, cur)))
-		}
-		if b := p.c.bal; b != nil {
-			lines = append(lines, st.muted.Render(tr.Tf("create.balance", tr.Money(b.Balance, b.Currency))))
-		}
+		lines = append(lines, amountStatus(p.c, p.step == paySending, "topup.sending", "create.hint", p.amount.Value(), p.problem, p.value, cur)...)
 		p.errLines(&lines, 60)
 		return placeBlock(lines, p.w, p.h, min(p.w-4, 60))
 	}
@@ -744,19 +732,7 @@ func (p *withdrawPage) view() string {
 		}
 		lines = append(lines, mark(0)+st.label.Render(padRight(tr.T("withdraw.wallet"), 10))+p.wallet.View())
 		lines = append(lines, mark(1)+st.label.Render(padRight(tr.T("create.amount"), 10))+p.amount.View()+" "+st.muted.Render(cur), "")
-		switch {
-		case p.step == paySending:
-			lines = append(lines, st.muted.Render(tr.T("withdraw.sending")))
-		case p.amount.Value() == "":
-			lines = append(lines, st.muted.Render(tr.T("withdraw.hint")))
-		case p.problem != "":
-			lines = append(lines, st.err.Render("✗ "+p.problem))
-		default:
-			lines = append(lines, st.ok.Render("✓ "+tr.Money(p.value, cur)))
-		}
-		if b := p.c.bal; b != nil {
-			lines = append(lines, st.muted.Render(tr.Tf("create.balance", tr.Money(b.Balance, b.Currency))))
-		}
+		lines = append(lines, amountStatus(p.c, p.step == paySending, "withdraw.sending", "withdraw.hint", p.amount.Value(), p.problem, p.value, cur)...)
 		if p.errText != "" {
 			lines = append(lines, "")
 			for _, l := range wrap(p.errText, bw) {
@@ -856,4 +832,26 @@ func xdgOpen() func(string) error {
 		go cmd.Wait()
 		return nil
 	}
+}
+
+// amountStatus is what the top-up and withdraw forms show under the
+// amount: sending, a hint, the problem, or the parsed amount; then the
+// balance.
+func amountStatus(c *common, sending bool, sendingKey, hintKey, typed, problem string, value int64, cur string) []string {
+	st, tr := c.st, c.tr
+	var lines []string
+	switch {
+	case sending:
+		lines = append(lines, st.muted.Render(tr.T(sendingKey)))
+	case typed == "":
+		lines = append(lines, st.muted.Render(tr.T(hintKey)))
+	case problem != "":
+		lines = append(lines, st.err.Render("✗ "+problem))
+	default:
+		lines = append(lines, st.ok.Render("✓ "+tr.Money(value, cur)))
+	}
+	if b := c.bal; b != nil {
+		lines = append(lines, st.muted.Render(tr.Tf("create.balance", tr.Money(b.Balance, b.Currency))))
+	}
+	return lines
 }
