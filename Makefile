@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 FUZZTIME ?= 3s
 
-.PHONY: run build test fuzz lint bench clean
+.PHONY: run build test fuzz lint bench reliability clean
 
 ## run: the demo — an embedded reference server with the demo users, and the wallet
 run: build
@@ -33,6 +33,11 @@ lint:
 	@if $(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 -version >/dev/null 2>&1; then \
 		$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...; \
 	else echo "staticcheck unavailable; skipped"; fi
+
+## reliability: the long reliability harness (3 minutes on each of SQLite,
+## PostgreSQL x1 and x3, under faults); make test runs a short version
+reliability:
+	$(GO) test -count=1 -v -run '^TestReliability$$' -timeout 60m ./harness/ -reliability.duration 3m
 
 ## bench: throughput and latency figures, printed (not asserted)
 bench:

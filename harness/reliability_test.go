@@ -1,0 +1,404 @@
+package harness
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	mrand "math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fastcheck/api"
+	"fastcheck/payments/bank"
+	"fastcheck/payments/briacoin"
+)
+
+var reliabilityDuration = flag.Duration("reliability.duration", 0,
+	"how long the workload runs on each configuration (0: the short run of make test, 20s; make reliability: 3m)")
+
+// faults counts what was injected.
+type faults struct {
+	mu                    sync.Mutex
+	kills, pgStops, stall int
+	notes                 []string
+}
+
+func (f *faults) total() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.kills + f.pgStops + f.stall
+}
+
+// result is one configuration's part of the summary.
+type result struct {
+	name                string
+	ops, acked, unknown int64
+	faults              int
+	kills, pg, stall    int
+	audits              int
+	violations          []string
+	payments            bool
+}
+
+// TestReliability is the Jepsen-bank-style workload on each configuration:
+// SQLite, PostgreSQL with one replica, PostgreSQL with three replicas
+// behind the round-robin client. It prints one summary line and fails on
+// any violation.
+func TestReliability(t *testing.T) {
+	d := *reliabilityDuration
+	if d <= 0 {
+		d = 20 * time.Second
+		if testing.Short() {
+			d = 8 * time.Second
+		}
+	}
+	var results []result
+	parent := t
+	t.Run("sqlite", func(t *testing.T) {
+		s := newSystem(t, "sqlite", nil, 1, true)
+		results = append(results, runReliability(t, s, d))
+	})
+	var pg *pgCluster
+	t.Run("postgres-1", func(t *testing.T) {
+		pg = startPG(t, parent)
+		s := newSystem(t, "postgres-1", pg, 1, true)
+		results = append(results, runReliability(t, s, d))
+	})
+	t.Run("postgres-3", func(t *testing.T) {
+		if pg == nil {
+			pg = startPG(t, parent)
+		}
+		s := newSystem(t, "postgres-3", pg, 3, true)
+		results = append(results, runReliability(t, s, d))
+	})
+	var ops, acked, unknown int64
+	var nf, kills, pgs, stalls, audits, nv int
+	var names []string
+	for _, r := range results {
+		ops, acked, unknown = ops+r.ops, acked+r.acked, unknown+r.unknown
+		nf, kills, pgs, stalls, audits, nv = nf+r.faults, kills+r.kills, pgs+r.pg, stalls+r.stall, audits+r.audits, nv+len(r.violations)
+		n := r.name
+		if !r.payments {
+			n += " (no payment rails)"
+		}
+		names = append(names, n)
+	}
+	fmt.Printf("reliability: %s: %d operations (%d acknowledged, %d indeterminate), %d faults injected (kill -9 %d, pg_ctl stop -m immediate %d, provider stall %d), %d live audits, %d violations\n",
+		strings.Join(names, ", "), ops, acked, unknown, nf, kills, pgs, stalls, audits, nv)
+}
+
+// runReliability runs the workload, the faults and the live auditor on s
+// for d, lets the payments settle, checks every acknowledged operation and
+// the final audit, and returns its part of the summary.
+func runReliability(t *testing.T, s *system, d time.Duration) result {
+	ctx := context.Background()
+	us, err := s.users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHistory()
+	var f faults
+	var aud auditor
+	if s.payments {
+		// Every callback and webhook is delivered three times, concurrently.
+		s.prov.sim.SetFaults(briacoin.Faults{DuplicateCallbacks: 2})
+		s.prov.bank.SetFaults(bank.SandboxFaults{DuplicateWebhooks: 2})
+	}
+
+	wctx, stop := context.WithTimeout(ctx, d)
+	defer stop()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() { s.checkWorker(wctx, us, h) })
+	}
+	if s.payments {
+		for range 2 {
+			wg.Go(func() { s.paymentWorker(wctx, us, h) })
+		}
+	}
+	wg.Go(func() { aud.loop(wctx, s, 2*time.Second) })
+	wg.Go(func() { s.injectFaults(wctx, t, d, h, &f) })
+	wg.Wait()
+
+	// Everything back up, then let the payments settle.
+	s.prov.sim.SetFaults(briacoin.Faults{DuplicateCallbacks: 2})
+	s.recover(t, h)
+	s.settle(ctx, t, h)
+	s.verify(ctx, t, us, h)
+	for _, r := range s.reps {
+		if err := r.stop(); err != nil {
+			h.violate("%v\n%s", err, r.logTail(20))
+		}
+	}
+	final := s.audit(ctx)
+	switch {
+	case !final.ran:
+		h.violate("final audit could not read the database:\n%s", final.output)
+	case !final.ok:
+		for _, v := range final.violations {
+			h.violate("final audit: %s", v)
+		}
+	}
+	aud.mu.Lock()
+	violations := append(append([]string(nil), aud.violations...), h.violations...)
+	audits, missed := aud.runs, aud.miss
+	aud.mu.Unlock()
+	for _, v := range violations {
+		t.Error(v)
+	}
+	f.mu.Lock()
+	res := result{name: s.name, ops: h.ops.Load(), acked: h.acked.Load(), unknown: h.unknown.Load(),
+		faults: f.kills + f.pgStops + f.stall, kills: f.kills, pg: f.pgStops, stall: f.stall,
+		audits: audits, violations: violations, payments: s.payments}
+	notes := strings.Join(f.notes, "; ")
+	f.mu.Unlock()
+	t.Logf("%s: %d operations (%d acknowledged, %d refused [%s], %d indeterminate of which %d server errors); %d creates, %d checks accepted, %d cancels, %d top-ups, %d withdrawals acknowledged; faults: %s; %d live audits (%d while the database was out of reach); %d violations",
+		s.name, res.ops, res.acked, h.refused.Load(), h.refusals(), res.unknown, h.serverErrors.Load(), len(h.creates), len(h.accepts), len(h.cancels),
+		len(h.topups), len(h.withdraws), notes, audits, missed, len(violations))
+	if res.acked < 50 {
+		t.Errorf("%s: only %d operations acknowledged; the load is too light to mean anything", s.name, res.acked)
+	}
+	return res
+}
+
+// injectFaults runs fault cycles until ctx ends: kill -9 of a replica and
+// its restart, a stalled Briacoin service (with the payment rails on),
+// and on PostgreSQL `pg_ctl stop -m immediate` and a restart. A cycle
+// takes at most d/1 in the short run and 20 s in long runs.
+func (s *system) injectFaults(ctx context.Context, t *testing.T, d time.Duration, h *history, f *faults) {
+	cycle := min(d, 20*time.Second)
+	r := mrand.New(mrand.NewPCG(mrand.Uint64(), mrand.Uint64()))
+	sleep := func(x time.Duration) bool {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(x):
+			return true
+		}
+	}
+	note := func(format string, args ...any) {
+		f.mu.Lock()
+		f.notes = append(f.notes, fmt.Sprintf(format, args...))
+		f.mu.Unlock()
+	}
+	for {
+		if !sleep(cycle / 5) {
+			return
+		}
+		rep := s.reps[r.IntN(len(s.reps))]
+		rep.kill()
+		f.mu.Lock()
+		f.kills++
+		f.mu.Unlock()
+		note("kill -9 %s", rep.name)
+		time.Sleep(500 * time.Millisecond)
+		if err := rep.start(); err != nil {
+			h.violate("%s did not come back after kill -9: %v", rep.name, err)
+			return
+		}
+		if s.payments {
+			if !sleep(cycle / 5) {
+				return
+			}
+			s.prov.sim.SetFaults(briacoin.Faults{Stall: true, DuplicateCallbacks: 2})
+			f.mu.Lock()
+			f.stall++
+			f.mu.Unlock()
+			note("Briacoin stalled 3 s")
+			time.Sleep(3 * time.Second)
+			s.prov.sim.SetFaults(briacoin.Faults{DuplicateCallbacks: 2})
+		}
+		if s.pg != nil {
+			if !sleep(cycle / 5) {
+				return
+			}
+			if err := s.pg.crash(); err != nil {
+				h.violate("%v", err)
+				return
+			}
+			f.mu.Lock()
+			f.pgStops++
+			f.mu.Unlock()
+			note("pg_ctl stop -m immediate")
+			time.Sleep(time.Second)
+			if err := s.pg.start(); err != nil {
+				h.violate("PostgreSQL did not restart: %v", err)
+				return
+			}
+		}
+		for _, rep := range s.reps {
+			if !rep.running() {
+				h.violate("%s exited on its own during the run:\n%s", rep.name, rep.logTail(20))
+				if err := rep.start(); err != nil {
+					h.violate("%s did not restart: %v", rep.name, err)
+					return
+				}
+			}
+		}
+	}
+}
+
+// recover restarts whatever the last fault left down.
+func (s *system) recover(t *testing.T, h *history) {
+	if s.pg != nil {
+		if _, err := s.pg.run("pg_ctl", "-D", s.pg.data, "status"); err != nil {
+			if err := s.pg.start(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, r := range s.reps {
+		if !r.running() {
+			if err := r.start(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// settle waits until every paid top-up and every acknowledged withdrawal
+// has reached its end, and the providers have nothing left to deliver.
+func (s *system) settle(ctx context.Context, t *testing.T, h *history) {
+	if !s.payments {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := range h.topups {
+		a := &h.topups[i]
+		if !a.paid && !a.declined {
+			continue
+		}
+		wg.Go(func() {
+			if got, err := a.u.c.WaitTopup(ctx, a.t.ID, 250*time.Millisecond, nil); err == nil {
+				a.t = got
+			}
+		})
+	}
+	for i := range h.withdraws {
+		a := &h.withdraws[i]
+		wg.Go(func() {
+			if got, err := a.u.c.WaitWithdrawal(ctx, a.w.Ref, 250*time.Millisecond, nil); err == nil {
+				a.w = got
+			}
+		})
+	}
+	wg.Wait()
+	waitFor(time.Minute, func() bool { return s.prov.sim.PendingCallbacks() == 0 && s.prov.bank.PendingWebhooks() == 0 })
+}
+
+// verify checks every acknowledged operation against what the server
+// holds after the run.
+func (s *system) verify(ctx context.Context, t *testing.T, us []*user, h *history) {
+	type view struct {
+		state  string
+		amount int64
+	}
+	created := map[string]view{}        // by the creator's lists
+	acceptedBy := map[string][]string{} // accepted rows, by user
+	for _, u := range us {
+		act, err := u.c.ActiveChecks(ctx)
+		if err != nil {
+			t.Fatalf("%s: active checks: %v", u.name, err)
+		}
+		hist, err := u.c.History(ctx)
+		if err != nil {
+			t.Fatalf("%s: history: %v", u.name, err)
+		}
+		for _, c := range act {
+			created[c.Fastcheck] = view{api.CheckActive, c.Amount}
+		}
+		for _, c := range hist {
+			if c.Type == api.TypeAccepted {
+				acceptedBy[c.Fastcheck] = append(acceptedBy[c.Fastcheck], u.name)
+			} else {
+				created[c.Fastcheck] = view{c.Status, c.Amount}
+			}
+		}
+	}
+	for n, who := range acceptedBy {
+		if len(who) > 1 {
+			h.violate("check %s shows as accepted %d times (%s)", n, len(who), strings.Join(who, ", "))
+		}
+		if v, ok := created[n]; ok && v.state != api.CheckUsed {
+			h.violate("check %s was accepted by %s but its creator sees it %s", n, who[0], v.state)
+		}
+	}
+	for _, n := range sortedKeys(h.creates) {
+		c := h.creates[n]
+		v, ok := created[n]
+		switch {
+		case !ok:
+			h.violate("acknowledged check %s (%d by %s) is gone", n, c.amount, c.creator.name)
+			continue
+		case v.amount != c.amount:
+			h.violate("acknowledged check %s holds %d, created with %d", n, v.amount, c.amount)
+		}
+		if acc := h.accepts[n]; len(acc) > 0 {
+			if v.state != api.CheckUsed {
+				h.violate("acknowledged accept of %s by %s, but the check is %s", n, acc[0].name, v.state)
+			}
+			if who := acceptedBy[n]; len(who) != 1 || who[0] != acc[0].name {
+				h.violate("acknowledged accept of %s by %s, but the accepted rows name %v", n, acc[0].name, who)
+			}
+		}
+		if h.cancels[n] && v.state != api.CheckCancelled {
+			h.violate("acknowledged cancel of %s, but the check is %s", n, v.state)
+		}
+	}
+	for _, a := range h.topups {
+		tp, err := a.u.c.TopupStatus(ctx, a.t.ID)
+		if err != nil {
+			h.violate("acknowledged top-up %s of %s: %v", a.t.ID, a.u.name, err)
+			continue
+		}
+		switch {
+		case tp.Credited > tp.Paid:
+			h.violate("top-up %s credited %d of %d paid", tp.ID, tp.Credited, tp.Paid)
+		case a.paid && (tp.Status != api.TopupClose || tp.Credited != tp.Paid || tp.Paid < tp.Amount):
+			h.violate("top-up %s (%s) paid in full: status %s, amount %d, paid %d, credited %d", tp.ID, tp.Method, tp.Status, tp.Amount, tp.Paid, tp.Credited)
+		case a.declined && (tp.Status != api.TopupDeclined || tp.Credited != 0):
+			h.violate("bank top-up %s paid with a declined card: status %s, credited %d", tp.ID, tp.Status, tp.Credited)
+		}
+	}
+	for _, u := range us {
+		if !s.payments {
+			break
+		}
+		all, err := u.c.Topups(ctx)
+		if err != nil {
+			t.Fatalf("%s: top-ups: %v", u.name, err)
+		}
+		for _, tp := range all {
+			if tp.Credited > tp.Paid {
+				h.violate("top-up %s credited %d of %d paid", tp.ID, tp.Credited, tp.Paid)
+			}
+		}
+	}
+	sent := map[string]int{}
+	for _, tr := range s.prov.sim.Transfers() {
+		sent[tr.TxID]++
+		if tr.Wallet != harnessWallet {
+			h.violate("Briacoin transfer %s went to %s", tr.TxID, tr.Wallet)
+		}
+	}
+	for tx, n := range sent {
+		if n > 1 {
+			h.violate("Briacoin transfer %s recorded %d times", tx, n)
+		}
+	}
+	for _, a := range h.withdraws {
+		w, err := a.u.c.WithdrawalStatus(ctx, a.w.Ref)
+		switch {
+		case err != nil:
+			h.violate("acknowledged withdrawal %s of %s: %v", a.w.Ref, a.u.name, err)
+		case !w.Final():
+			h.violate("acknowledged withdrawal %s is still %s after the run settled (money held)", w.Ref, w.Status)
+		case w.Status == api.WithdrawSent && sent[w.TxID] != 1:
+			h.violate("withdrawal %s sent as %s, which the service recorded %d times", w.Ref, w.TxID, sent[w.TxID])
+		}
+	}
+}
