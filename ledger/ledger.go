@@ -1,7 +1,8 @@
 // Package ledger is the server's book of record: accounts, checks and their
-// double-entry journal, websessions, and idempotency keys. Store is the one
-// interface every backend implements (SQLite now, PostgreSQL later); the
-// conformance suite in ledger/ledgertest runs against each of them.
+// double-entry journal, websessions, idempotency keys, and the payments
+// (top-up orders, withdrawals). Store is the one interface every backend
+// implements (SQLite and PostgreSQL); the conformance suite in
+// ledger/ledgertest runs against each of them.
 //
 // Money is int64 minor units. Every movement is one transaction of balanced
 // entries between accounts; money enters or leaves only through named
@@ -217,8 +218,11 @@ func (r AuditReport) OK() bool { return len(r.Violations) == 0 }
 
 // Store is the ledger backend. Every money-moving method is one atomic
 // database transaction; correctness rests on conditional updates and
-// constraints, never on read-then-write in application code.
+// constraints, never on read-then-write in application code. Its payment
+// methods are grouped in Payments.
 type Store interface {
+	Payments
+
 	// OpenAccount creates the user's account if it does not exist and
 	// returns it. It never changes an existing account.
 	OpenAccount(ctx context.Context, userID, currency string, now time.Time) (Account, error)

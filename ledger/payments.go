@@ -1,10 +1,15 @@
 package ledger
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
+
+	"fastcheck/api"
 )
 
 // Payments is the ledger side of top-ups and withdrawals: orders paid
@@ -13,9 +18,9 @@ import (
 // until the provider's outcome is known, the provider events already
 // processed, and the last TOTP step accepted per secret.
 //
-// It is a separate interface from Store for now; a backend implements both
-// (the SQLite one does). Every method that moves money is one atomic
-// database transaction, as in Store.
+// It is part of Store (every backend implements it); the methods are
+// grouped here for their documentation. Every method that moves money is
+// one atomic database transaction, as in Store.
 //
 // Money enters only through the order's Source (an external inflow account)
 // and leaves only through the withdrawal's Outflow (an external outflow
@@ -242,4 +247,157 @@ type FinishWithdrawal struct {
 	TxID   string
 	Reason string
 	Now    time.Time
+}
+
+// Validate checks an order's fields, as every backend does before it
+// touches the database.
+func (n NewOrder) Validate() error {
+	err := checkTexts(text{"order id", n.ID, 64}, text{"provider", n.Provider, 64}, text{"external id", n.ExternalID, 128},
+		text{"user id", n.UserID, 128})
+	if err == nil {
+		err = checkMoney(n.Expected, n.Currency, n.Idem, n.Now)
+	}
+	if err == nil && !strings.HasPrefix(n.Source, "external:") {
+		err = fmt.Errorf("ledger: order source %q is not an external account", n.Source)
+	}
+	if err == nil && !n.ExpiresAt.After(n.Now) {
+		err = errors.New("ledger: an order must expire after it is created")
+	}
+	if err == nil {
+		_, err = CheckMeta(n.Meta)
+	}
+	return err
+}
+
+// Validate checks a withdrawal's fields, as every backend does before it
+// touches the database.
+func (n NewWithdrawal) Validate() error {
+	err := checkTexts(text{"ref", n.Ref, 64}, text{"user id", n.UserID, 128}, text{"destination", n.Destination, 128},
+		text{"provider", n.Provider, 64})
+	if err == nil {
+		err = checkMoney(n.Amount, n.Currency, n.Idem, n.Now)
+	}
+	if err == nil && !strings.HasPrefix(n.Outflow, "external:") {
+		err = fmt.Errorf("ledger: withdrawal outflow %q is not an external account", n.Outflow)
+	}
+	if err == nil {
+		_, err = CheckMeta(n.Meta)
+	}
+	return err
+}
+
+// Validate checks what a provider said, as every backend does before it
+// touches the database.
+func (p PaymentUpdate) Validate() error {
+	err := checkTexts(text{"provider", p.Provider, 64}, text{"external id", p.ExternalID, 128})
+	switch {
+	case err != nil:
+		return err
+	case len(p.EventID) > 256:
+		return errors.New("ledger: event id longer than 256 bytes")
+	case p.PaidTotal < 0 || p.PaidTotal > MaxBalance || p.PaidNative < 0:
+		return fmt.Errorf("ledger: paid total %d (native %d) out of range", p.PaidTotal, p.PaidNative)
+	case OrderRank(p.Status) == 0:
+		return fmt.Errorf("ledger: unknown order status %q", api.Truncate(p.Status, 32))
+	case p.Now.IsZero():
+		return ErrNoTime
+	}
+	return nil
+}
+
+// CheckMeta returns an order's or withdrawal's meta as stored ("" is
+// "{}"); anything but a JSON object of at most 8 KiB is refused.
+func CheckMeta(meta string) (string, error) {
+	if meta == "" {
+		return "{}", nil
+	}
+	b := bytes.TrimSpace([]byte(meta))
+	if len(b) == 0 || b[0] != '{' || !json.Valid(b) || len(b) > 8<<10 {
+		return "", errors.New("ledger: meta must be a JSON object of at most 8 KiB")
+	}
+	return meta, nil
+}
+
+// ErrNoTime refuses a call whose time was left unset: expiry and limits
+// are decided by that time, and the year 1 would pass them.
+var ErrNoTime = errors.New("ledger: the call's time (Now) is not set")
+
+type text struct {
+	name, v string
+	max     int
+}
+
+// checkTexts refuses an empty or oversized identifier.
+func checkTexts(ts ...text) error {
+	for _, t := range ts {
+		if t.v == "" || len(t.v) > t.max {
+			return fmt.Errorf("ledger: %s must be 1 to %d bytes", t.name, t.max)
+		}
+	}
+	return nil
+}
+
+func checkMoney(amount int64, currency string, idem *Idempotency, now time.Time) error {
+	switch {
+	case api.CheckAmount(amount) != nil:
+		return fmt.Errorf("ledger: %w", api.CheckAmount(amount))
+	case currency == "" || len(currency) > 8:
+		return fmt.Errorf("ledger: invalid currency %q", api.Truncate(currency, 16))
+	case idem != nil && (idem.Key == "" || len(idem.Hash) == 0):
+		return errors.New("ledger: idempotency key and hash must not be empty")
+	case now.IsZero():
+		return ErrNoTime
+	}
+	return nil
+}
+
+// CheckText refuses an empty identifier or one longer than max bytes.
+func CheckText(name, v string, max int) error { return checkTexts(text{name, v, max}) }
+
+// Check validates f and returns the SQL condition, on a withdrawals row's
+// status and attempted_at columns (the same in every backend's schema),
+// under which its outcome applies.
+func (f FinishWithdrawal) Check() (cond string, err error) {
+	if f.Now.IsZero() {
+		return "", ErrNoTime
+	}
+	if len(f.TxID) > 256 || len(f.Reason) > 1024 {
+		return "", errors.New("ledger: txid or reason too long")
+	}
+	switch f.Status {
+	case WithdrawSent:
+		return `((status = 'pending' AND attempted_at IS NOT NULL) OR status = 'unknown')`, nil
+	case WithdrawFailed:
+		return `status IN ('pending', 'unknown')`, nil
+	case WithdrawUnknown, WithdrawPending:
+		return `status = 'pending' AND attempted_at IS NOT NULL`, nil
+	}
+	return "", fmt.Errorf("ledger: unknown withdrawal outcome %q", api.Truncate(f.Status, 32))
+}
+
+// Apply returns the order after p: the paid totals only grow, the status
+// only moves forward (OrderRank), and UpdatedAt moves to p.Now only if
+// something changed. Credited and CheckedAt are left to the caller.
+func (o Order) Apply(p PaymentUpdate) Order {
+	n := o
+	n.PaidTotal, n.PaidNative = max(o.PaidTotal, p.PaidTotal), max(o.PaidNative, p.PaidNative)
+	if OrderRank(p.Status) > OrderRank(o.Status) {
+		n.Status = p.Status
+	}
+	if n.PaidTotal != o.PaidTotal || n.PaidNative != o.PaidNative || n.Status != o.Status {
+		n.UpdatedAt = p.Now
+	}
+	return n
+}
+
+// Same reports whether w is the withdrawal n asks for (a replay by Ref).
+func (n NewWithdrawal) Same(w Withdrawal) bool {
+	return w.UserID == n.UserID && w.Amount == n.Amount && w.Currency == n.Currency && w.Destination == n.Destination &&
+		w.Provider == n.Provider && w.Outflow == n.Outflow
+}
+
+// Repeats reports whether w already has the final outcome f records, so
+// that f replays instead of failing.
+func (f FinishWithdrawal) Repeats(w Withdrawal) bool {
+	return w.Status == f.Status && f.Status != WithdrawPending && w.TxID == f.TxID
 }

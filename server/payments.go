@@ -22,7 +22,7 @@ import (
 
 // Payments configures top-ups (a bank card, Briacoin) and withdrawals
 // (to a Briacoin wallet). Config.Payments nil turns them off: the
-// endpoints then answer 404. The store must implement ledger.Payments.
+// endpoints then answer 404.
 type Payments struct {
 	// PublicURL is the server's root as the providers and browsers reach
 	// it (http://127.0.0.1:8080, no base path): the bank's webhook goes
@@ -104,10 +104,7 @@ type flight struct {
 }
 
 func newPayments(s *Server, cfg Payments, st ledger.Store) (*payments, error) {
-	ps, ok := st.(ledger.Payments)
-	if !ok {
-		return nil, fmt.Errorf("server: payments need a store implementing ledger.Payments; %T does not", st)
-	}
+	ps := st
 	u, err := url.Parse(cfg.PublicURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("server: Payments.PublicURL %q must be an absolute http(s) URL", cfg.PublicURL)

@@ -114,7 +114,16 @@ func payPage(t *testing.T, pageURL, card string) *url.URL {
 
 func TestTopupBank(t *testing.T) {
 	t.Parallel()
-	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
+	for _, b := range servertest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			testTopupBank(t, servertest.WithStore(b.Open(t)))
+		})
+	}
+}
+
+func testTopupBank(t *testing.T, store servertest.Option) {
+	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{}, store)
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	tp := topup(t, alice, api.MethodBank, 250_000)
 	if !strings.HasPrefix(tp.PaymentURL, env.Root+"/bank/pay/") || !strings.HasPrefix(tp.TransactionID, "txn_") {
@@ -311,7 +320,16 @@ func simPay(t *testing.T, pay *servertest.Payments, wallet, coins string) {
 
 func TestTopupBriacoinTwoParts(t *testing.T) {
 	t.Parallel()
-	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
+	for _, b := range servertest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			testTopupBriacoinTwoParts(t, servertest.WithStore(b.Open(t)))
+		})
+	}
+}
+
+func testTopupBriacoinTwoParts(t *testing.T, store servertest.Option) {
+	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{}, store)
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	tp := topup(t, alice, api.MethodBriacoin, 100_000) // 1,000.00 RUB = 10 coins
 	if tp.Coins != "10.0" || briacoin.CheckWallet(tp.Wallet) != nil || tp.OrderID <= 0 || tp.Rate != "1 coin = 100.00 RUB" {
@@ -343,7 +361,16 @@ func TestTopupBriacoinTwoParts(t *testing.T) {
 // credited once.
 func TestBriacoinCallbacksDuplicated(t *testing.T) {
 	t.Parallel()
-	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
+	for _, b := range servertest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			testBriacoinCallbacksDuplicated(t, servertest.WithStore(b.Open(t)))
+		})
+	}
+}
+
+func testBriacoinCallbacksDuplicated(t *testing.T, store servertest.Option) {
+	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{}, store)
 	pay.Sim.SetFaults(briacoin.Faults{DuplicateCallbacks: 2})
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	tp := topup(t, alice, api.MethodBriacoin, 90_000) // 9 coins
@@ -620,7 +647,16 @@ func waitWithdrawal(t *testing.T, c *servertest.Caller, ref string, status strin
 
 func TestWithdraw(t *testing.T) {
 	t.Parallel()
-	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
+	for _, b := range servertest.Backends {
+		t.Run(b.Name, func(t *testing.T) {
+			t.Parallel()
+			testWithdraw(t, servertest.WithStore(b.Open(t)))
+		})
+	}
+}
+
+func testWithdraw(t *testing.T, store servertest.Option) {
+	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{}, store)
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	fundMerchant(t, pay, alice, "10", 100_000)
 	balance := int64(aliceStart + 100_000)
@@ -781,7 +817,7 @@ func TestWithdrawInterruptedByCrash(t *testing.T) {
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	fundMerchant(t, pay, alice, "10", 100_000)
-	ps := env.Store.(ledger.Payments)
+	ps := env.Store
 	ctx := context.Background()
 	crash := func(ref string, send bool) {
 		t.Helper()

@@ -1,6 +1,7 @@
 package ledgertest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -605,4 +606,28 @@ func testTOTPSteps(e *penv) {
 	if wins.Load() != 1 {
 		t.Fatalf("%d concurrent uses of one step accepted, want 1", wins.Load())
 	}
+}
+
+// SeedPayments fills an empty store for the schema and audit tests of a
+// backend: alice in RUB, order O1 (briacoin external id "1") paid 600 of
+// 1000, and withdrawal W1 of 100 pending. The audit must pass.
+func SeedPayments(t testing.TB, s ledger.Store) {
+	t.Helper()
+	ctx, now := context.Background(), Start
+	if _, err := s.OpenAccount(ctx, "alice", "RUB", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.CreateOrder(ctx, ledger.NewOrder{ID: "O1", Provider: "briacoin", ExternalID: "1", UserID: "alice",
+		Currency: "RUB", Expected: 1000, Source: ledger.ExternalBriaIn, Now: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordPayment(ctx, ledger.PaymentUpdate{Provider: "briacoin", EventID: "e1", ExternalID: "1",
+		PaidTotal: 600, Status: ledger.OrderPart, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.StartWithdrawal(ctx, ledger.NewWithdrawal{Ref: "W1", UserID: "alice", Amount: 100, Currency: "RUB",
+		Destination: "B1", Provider: "briacoin", Outflow: ledger.ExternalBriaOut, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	RequireAudit(t, s)
 }

@@ -25,7 +25,9 @@ ext AS (
 SELECT cur.currency,
 	(SELECT COALESCE(SUM(balance), 0)::bigint FROM accounts WHERE kind = 'user' AND currency = cur.currency),
 	(SELECT COALESCE(SUM(amount), 0)::bigint FROM checks WHERE status = 'active' AND currency = cur.currency),
-	(SELECT COALESCE(SUM(balance), 0)::bigint FROM accounts WHERE kind = 'escrow' AND currency = cur.currency),
+	(SELECT COALESCE(SUM(balance), 0)::bigint FROM accounts WHERE kind = 'escrow' AND name = 'escrow:checks' AND currency = cur.currency),
+	(SELECT COALESCE(SUM(balance), 0)::bigint FROM accounts WHERE kind = 'escrow' AND name LIKE 'pending:%' AND currency = cur.currency),
+	(SELECT COALESCE(SUM(amount), 0)::bigint FROM withdrawals WHERE status IN ('pending', 'unknown') AND currency = cur.currency),
 	COALESCE(ext.inflows, 0), COALESCE(ext.outflows, 0)
 FROM cur LEFT JOIN ext ON ext.currency = cur.currency
 ORDER BY cur.currency`
@@ -39,9 +41,10 @@ const moves = `moves AS (
 // Audit checks the invariants of the ledger guide that the database can
 // show, all in one REPEATABLE READ, READ ONLY transaction (one snapshot;
 // the conservation sums are besides read in one statement):
-//   - conservation per currency: users + active checks = inflows - outflows,
-//     and escrow (all shards) = active checks; each shard holds exactly the
-//     active checks that name it;
+//   - conservation per currency: users + active checks + pending outflows
+//     = inflows - outflows, escrow (all shards) = active checks, and the
+//     pending-outflow accounts hold exactly the pending and unknown
+//     withdrawals; each shard holds exactly the active checks that name it;
 //   - every stored balance equals the sum of its transfers (replay), and
 //     the balance recorded after each transfer is the running sum;
 //   - every transfer stays within one currency, and deposits go from an
@@ -52,7 +55,8 @@ const moves = `moves AS (
 //     none, and each of them moved the check's amount between the right
 //     accounts (its creator, its escrow shard, its redeemer);
 //   - statuses are valid, used checks have a redeemer other than the
-//     creator and were used before they expired, failed_attempts is 0..5.
+//     creator and were used before they expired, failed_attempts is 0..5;
+//   - top-up orders and withdrawals (see payments below).
 //
 // Transactions counts transfers; Entries counts two per transfer.
 func (s *Store) Audit(ctx context.Context) (ledger.AuditReport, error) {
@@ -78,16 +82,20 @@ func (a *auditor) audit() {
 	a.query(conservationSQL, func(rows pgx.Rows) error {
 		var cur string
 		var t ledger.Totals
-		if err := rows.Scan(&cur, &t.Users, &t.Active, &t.Escrow, &t.Inflows, &t.Outflows); err != nil {
+		var open int64
+		if err := rows.Scan(&cur, &t.Users, &t.Active, &t.Escrow, &t.Pending, &open, &t.Inflows, &t.Outflows); err != nil {
 			return err
 		}
 		r.Totals[cur] = t
-		if t.Users+t.Active != t.Inflows-t.Outflows {
-			a.violate("conservation %s: users %d + active checks %d = %d, but inflows %d - outflows %d = %d",
-				cur, t.Users, t.Active, t.Users+t.Active, t.Inflows, t.Outflows, t.Inflows-t.Outflows)
+		if t.Users+t.Active+t.Pending != t.Inflows-t.Outflows {
+			a.violate("conservation %s: users %d + active checks %d + pending outflows %d = %d, but inflows %d - outflows %d = %d",
+				cur, t.Users, t.Active, t.Pending, t.Users+t.Active+t.Pending, t.Inflows, t.Outflows, t.Inflows-t.Outflows)
 		}
 		if t.Escrow != t.Active {
 			a.violate("escrow %s: balance %d but active checks sum to %d", cur, t.Escrow, t.Active)
+		}
+		if t.Pending != open {
+			a.violate("pending outflows %s: balance %d but pending and unknown withdrawals sum to %d", cur, t.Pending, open)
 		}
 		return nil
 	})
@@ -106,14 +114,14 @@ func (a *auditor) audit() {
 		"transfer %d: account %d's balance after it is recorded as %d, but its transfers up to it sum to %d")
 	a.rows(`SELECT a.shard, a.currency, a.balance, COALESCE(SUM(c.amount), 0)::bigint
 		FROM accounts a LEFT JOIN checks c ON c.escrow_account = a.id AND c.status = 'active'
-		WHERE a.kind = 'escrow' GROUP BY a.id HAVING a.balance <> COALESCE(SUM(c.amount), 0)`,
+		WHERE a.kind = 'escrow' AND a.name = 'escrow:checks' GROUP BY a.id HAVING a.balance <> COALESCE(SUM(c.amount), 0)`,
 		"escrow shard %d (%s): balance %d but its active checks sum to %d")
 	a.rows(`SELECT name, currency, balance FROM accounts WHERE kind <> 'external' AND balance < 0`,
 		"account %s (%s) has a negative balance %d")
 	a.rows(`SELECT t.id, t.kind, d.currency, c.currency FROM transfers t
 		JOIN accounts d ON d.id = t.debit_account JOIN accounts c ON c.id = t.credit_account
-		WHERE d.currency <> c.currency OR (t.kind = 'deposit' AND (d.kind <> 'external' OR c.kind <> 'user'))`,
-		"transfer %d (%s) from %s to %s: not within one currency, or a deposit not from an external account to a user")
+		WHERE d.currency <> c.currency OR (t.kind IN ('deposit', 'topup') AND (d.kind <> 'external' OR c.kind <> 'user'))`,
+		"transfer %d (%s) from %s to %s: not within one currency, or a deposit or top-up not from an external account to a user")
 	a.rows(`SELECT c.number, COUNT(t.id) FROM checks c LEFT JOIN transfers t ON t.check_id = c.id AND t.kind = 'create'
 		GROUP BY c.id HAVING COUNT(t.id) <> 1`,
 		"check %s has %d creating transfers")
@@ -144,6 +152,53 @@ func (a *auditor) audit() {
 	a.rows(`SELECT c.number, c.currency FROM checks c JOIN accounts a ON a.id = c.escrow_account
 		WHERE a.currency <> c.currency OR a.kind <> 'escrow'`,
 		"check %s in %s is held by an account that is not an escrow shard of its currency")
+
+	a.payments()
+}
+
+// payments checks the invariants of top-ups and withdrawals:
+//   - an order's credited never exceeds its paid total, and equals the sum
+//     of its top-up transfers, each of which moved money from the order's
+//     source account to its user;
+//   - a withdrawal has exactly one debit (user -> pending outflow), and an
+//     outcome transfer exactly when it is final: a payout (pending -> its
+//     outflow account) when sent, a refund (pending -> the user) when
+//     failed, none while pending or unknown; each moves its amount;
+//   - a withdrawal that may have been sent (unknown, sent) was claimed.
+func (a *auditor) payments() {
+	a.rows(`SELECT public_id, credited, paid_total FROM orders WHERE credited > paid_total OR credited < 0`,
+		"order %s: credited %d exceeds paid %d")
+	a.rows(`SELECT o.public_id, o.credited, COALESCE(SUM(t.amount), 0)::bigint FROM orders o
+		LEFT JOIN transfers t ON t.order_id = o.id AND t.credit_account = o.user_account
+		GROUP BY o.id HAVING o.credited <> COALESCE(SUM(t.amount), 0)`,
+		"order %s: credited %d but its top-up credits sum to %d")
+	a.rows(`SELECT t.id, COALESCE(o.public_id, '?') FROM transfers t LEFT JOIN orders o ON o.id = t.order_id
+		LEFT JOIN accounts x ON x.id = t.debit_account
+		WHERE (t.kind = 'topup' OR t.order_id IS NOT NULL) AND (o.id IS NULL OR t.kind <> 'topup' OR t.credit_account <> o.user_account
+			OR x.kind <> 'external' OR x.name <> o.source OR x.currency <> o.currency)`,
+		"top-up transfer %d (order %s) does not move money from the order's source to its user")
+	a.rows(`SELECT w.ref, w.status, COALESCE(string_agg(t.kind::text, ',' ORDER BY t.id), '') FROM withdrawals w
+		LEFT JOIN transfers t ON t.withdrawal_id = w.id
+		GROUP BY w.id
+		HAVING count(t.id) FILTER (WHERE t.kind = 'withdraw') <> 1
+			OR count(t.id) FILTER (WHERE t.kind = 'payout') <> (w.status = 'sent')::int
+			OR count(t.id) FILTER (WHERE t.kind = 'refund') <> (w.status = 'failed')::int`,
+		"withdrawal %s is %s but its transfers are [%s]")
+	a.rows(`SELECT w.ref, t.id, t.kind FROM transfers t JOIN withdrawals w ON w.id = t.withdrawal_id
+		LEFT JOIN accounts p ON p.kind = 'escrow' AND p.name = 'pending:' || substr(w.outflow, 10) AND p.currency = w.currency AND p.shard = 0
+		LEFT JOIN accounts x ON x.kind = 'external' AND x.name = w.outflow AND x.currency = w.currency
+		WHERE t.amount <> w.amount
+			OR t.debit_account IS DISTINCT FROM CASE t.kind WHEN 'withdraw' THEN w.user_account ELSE p.id END
+			OR t.credit_account IS DISTINCT FROM CASE t.kind WHEN 'withdraw' THEN p.id WHEN 'payout' THEN x.id ELSE w.user_account END`,
+		"withdrawal %s: transfer %d (%s) does not move its amount between the right accounts")
+	a.rows(`SELECT ref, status FROM withdrawals WHERE status IN ('sent', 'unknown') AND attempted_at IS NULL`,
+		"withdrawal %s is %s but was never claimed for sending")
+	a.rows(`SELECT o.public_id, o.currency::text, a.currency::text FROM orders o JOIN accounts a ON a.id = o.user_account
+		WHERE a.currency <> o.currency OR a.kind <> 'user'
+		UNION ALL
+		SELECT w.ref, w.currency::text, a.currency::text FROM withdrawals w JOIN accounts a ON a.id = w.user_account
+		WHERE a.currency <> w.currency OR a.kind <> 'user'`,
+		"%s in %s belongs to an account in %s or a non-user account")
 }
 
 // auditor runs the audit queries, remembering the first database error.

@@ -2,8 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -19,59 +17,12 @@ import (
 	"fastcheck/ledger"
 	"fastcheck/ledger/ledgertest"
 	"fastcheck/ledger/postgres"
+	"fastcheck/ledger/postgres/pgtest"
 )
 
-// serverDSN returns FASTCHECK_TEST_POSTGRES, or skips the test (fails it
-// under FASTCHECK_REQUIRE_SERVICES=1).
-func serverDSN(t testing.TB) string {
-	t.Helper()
-	dsn := os.Getenv("FASTCHECK_TEST_POSTGRES")
-	if dsn == "" {
-		msg := "FASTCHECK_TEST_POSTGRES is not set: run the tests with scripts/with-services to get a throwaway PostgreSQL"
-		if os.Getenv("FASTCHECK_REQUIRE_SERVICES") == "1" {
-			t.Fatal(msg + " (FASTCHECK_REQUIRE_SERVICES=1: PostgreSQL tests must not skip)")
-		}
-		t.Skip(msg)
-	}
-	return dsn
-}
+func serverDSN(t testing.TB) string { return pgtest.ServerDSN(t) }
 
-// freshDB creates a database with a random name on the test server and
-// returns its DSN; the database is dropped when the test ends (after the
-// test's other cleanups, which close its stores).
-func freshDB(t testing.TB) string {
-	t.Helper()
-	server := serverDSN(t)
-	ctx := context.Background()
-	admin, err := pgx.Connect(ctx, server)
-	if err != nil {
-		t.Fatalf("connecting to the test PostgreSQL: %v", err)
-	}
-	defer admin.Close(ctx)
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "fastcheck_test_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("CREATE DATABASE: %v", err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, server)
-		if err != nil {
-			t.Errorf("dropping %s: %v", name, err)
-			return
-		}
-		defer c.Close(ctx)
-		if _, err := c.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("dropping %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+func freshDB(t testing.TB) string { return pgtest.FreshDB(t) }
 
 // open opens a store on dsn. When the test ends, the store must not have
 // met a deadlock: every transaction takes its locks in one order.
@@ -176,6 +127,54 @@ func (r *replicas) DeleteWebsession(ctx context.Context, id string, now time.Tim
 func (r *replicas) Purge(ctx context.Context, a, b time.Time) error { return r.pick().Purge(ctx, a, b) }
 func (r *replicas) Audit(ctx context.Context) (ledger.AuditReport, error) {
 	return r.pick().Audit(ctx)
+}
+func (r *replicas) CreateOrder(ctx context.Context, o ledger.NewOrder) (ledger.Order, bool, error) {
+	return r.pick().CreateOrder(ctx, o)
+}
+func (r *replicas) Order(ctx context.Context, id string) (ledger.Order, error) {
+	return r.pick().Order(ctx, id)
+}
+func (r *replicas) OrderByExternal(ctx context.Context, provider, id string) (ledger.Order, error) {
+	return r.pick().OrderByExternal(ctx, provider, id)
+}
+func (r *replicas) OrderByKey(ctx context.Context, u, key string) (ledger.Order, []byte, error) {
+	return r.pick().OrderByKey(ctx, u, key)
+}
+func (r *replicas) OrdersByUser(ctx context.Context, u string, limit int) ([]ledger.Order, error) {
+	return r.pick().OrdersByUser(ctx, u, limit)
+}
+func (r *replicas) OpenOrders(ctx context.Context, provider string, limit int) ([]ledger.Order, error) {
+	return r.pick().OpenOrders(ctx, provider, limit)
+}
+func (r *replicas) RecordPayment(ctx context.Context, p ledger.PaymentUpdate) (ledger.PaymentResult, error) {
+	return r.pick().RecordPayment(ctx, p)
+}
+func (r *replicas) ExpireOrders(ctx context.Context, now time.Time, limit int) ([]ledger.Order, error) {
+	return r.pick().ExpireOrders(ctx, now, limit)
+}
+func (r *replicas) SettledNative(ctx context.Context, provider string) (int64, error) {
+	return r.pick().SettledNative(ctx, provider)
+}
+func (r *replicas) StartWithdrawal(ctx context.Context, w ledger.NewWithdrawal) (ledger.Withdrawal, bool, error) {
+	return r.pick().StartWithdrawal(ctx, w)
+}
+func (r *replicas) Withdrawal(ctx context.Context, ref string) (ledger.Withdrawal, error) {
+	return r.pick().Withdrawal(ctx, ref)
+}
+func (r *replicas) WithdrawalsByUser(ctx context.Context, u string, limit int) ([]ledger.Withdrawal, error) {
+	return r.pick().WithdrawalsByUser(ctx, u, limit)
+}
+func (r *replicas) ClaimWithdrawal(ctx context.Context, ref, meta string, now time.Time) (ledger.Withdrawal, error) {
+	return r.pick().ClaimWithdrawal(ctx, ref, meta, now)
+}
+func (r *replicas) FinishWithdrawal(ctx context.Context, f ledger.FinishWithdrawal) (ledger.Withdrawal, error) {
+	return r.pick().FinishWithdrawal(ctx, f)
+}
+func (r *replicas) PendingWithdrawals(ctx context.Context, limit int) ([]ledger.Withdrawal, error) {
+	return r.pick().PendingWithdrawals(ctx, limit)
+}
+func (r *replicas) AdvanceStep(ctx context.Context, id string, step uint64) (bool, error) {
+	return r.pick().AdvanceStep(ctx, id, step)
 }
 func (r *replicas) Close() error {
 	var errs []error
@@ -347,8 +346,12 @@ func TestConcurrentMigrations(t *testing.T) {
 	if err := rawConn(t, dsn).QueryRow(context.Background(), `SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&count, &version); err != nil {
 		t.Fatal(err)
 	}
-	if count != 1 || version != postgres.LatestVersion() {
-		t.Fatalf("schema_migrations has %d rows up to version %d, want 1 and %d", count, version, postgres.LatestVersion())
+	files, err := os.ReadDir("migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count != len(files) || version != postgres.LatestVersion() {
+		t.Fatalf("schema_migrations has %d rows up to version %d, want %d and %d", count, version, len(files), postgres.LatestVersion())
 	}
 	v, err := postgres.Migrate(context.Background(), dsn)
 	if err != nil || v != postgres.LatestVersion() {
@@ -708,4 +711,21 @@ func TestStaleSystemAccountCache(t *testing.T) {
 	if got := a.Retries(); got.Conflicts == 0 {
 		t.Fatalf("retries = %+v, want the refused partial writes counted", got)
 	}
+}
+
+func TestPayments(t *testing.T) {
+	t.Parallel()
+	serverDSN(t)
+	ledgertest.RunPayments(t, func(t *testing.T) ledger.Store { return open(t, freshDB(t)) })
+}
+
+// TestPaymentsReplicas runs the payments suite, races included, through
+// three stores on one database, each call going to the next store.
+func TestPaymentsReplicas(t *testing.T) {
+	t.Parallel()
+	serverDSN(t)
+	ledgertest.RunPayments(t, func(t *testing.T) ledger.Store {
+		dsn := freshDB(t)
+		return &replicas{stores: []*postgres.Store{open(t, dsn), open(t, dsn), open(t, dsn)}}
+	})
 }

@@ -334,7 +334,7 @@ func isLedgerError(err error) bool {
 	for _, e := range []error{ledger.ErrNotFound, ledger.ErrWrongCode, ledger.ErrLocked, ledger.ErrExpired,
 		ledger.ErrResolved, ledger.ErrInsufficientFunds, ledger.ErrCurrencyMismatch, ledger.ErrOwnCheck,
 		ledger.ErrNotCreator, ledger.ErrIdempotencyReuse, ledger.ErrSessionNotPending, ledger.ErrSessionExpired,
-		ledger.ErrBalanceLimit, ErrClosed} {
+		ledger.ErrBalanceLimit, ledger.ErrWithdrawalState, ledger.ErrOrderMismatch, ErrClosed} {
 		if errors.Is(err, e) {
 			return true
 		}
@@ -365,6 +365,13 @@ func (s *Store) escrowShard(ctx context.Context, userID, currency string, now in
 // currency, creating it on first use if userID has an account in that
 // currency. It returns 0 if not.
 func (s *Store) externalAccount(ctx context.Context, name, userID, currency string, now int64) (int64, error) {
+	return s.systemAccount(ctx, name, "external", userID, currency, now)
+}
+
+// systemAccount is externalAccount for a system account of any kind with
+// one shard (an external account, a pending-outflow account). Names are
+// unique across kinds, so one cache serves them all.
+func (s *Store) systemAccount(ctx context.Context, name, kind, userID, currency string, now int64) (int64, error) {
 	k := [2]string{name, currency}
 	s.mu.RLock()
 	id, ok := s.external[k]
@@ -372,7 +379,7 @@ func (s *Store) externalAccount(ctx context.Context, name, userID, currency stri
 	if ok {
 		return id, nil
 	}
-	ids, err := s.loadSystem(ctx, name, "external", 1, userID, currency, now)
+	ids, err := s.loadSystem(ctx, name, kind, 1, userID, currency, now)
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}

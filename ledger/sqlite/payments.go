@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"fastcheck/ledger"
@@ -66,26 +64,6 @@ func queryOrders(ctx context.Context, q queryer, query string, args ...any) ([]l
 	return out, rows.Err()
 }
 
-// checkText refuses an empty or oversized identifier.
-func checkText(name, v string, max int) error {
-	if v == "" || len(v) > max {
-		return fmt.Errorf("ledger/sqlite: %s must be 1 to %d bytes", name, max)
-	}
-	return nil
-}
-
-// metaOrEmpty checks that meta is a JSON object ("" means {}).
-func metaOrEmpty(meta string) (string, error) {
-	if meta == "" {
-		return "{}", nil
-	}
-	b := bytes.TrimSpace([]byte(meta))
-	if len(b) == 0 || b[0] != '{' || !json.Valid(b) || len(b) > 8<<10 {
-		return "", errors.New("ledger/sqlite: meta must be a JSON object of at most 8 KiB")
-	}
-	return meta, nil
-}
-
 func limitArg(limit int) int {
 	if limit <= 0 {
 		return -1 // SQLite: no limit
@@ -95,41 +73,12 @@ func limitArg(limit int) int {
 
 // CreateOrder implements ledger.Payments.
 func (s *Store) CreateOrder(ctx context.Context, n ledger.NewOrder) (ledger.Order, bool, error) {
-	var err error
-	for _, c := range []struct {
-		name, v string
-		max     int
-	}{{"order id", n.ID, 64}, {"provider", n.Provider, 64}, {"external id", n.ExternalID, 128}, {"user id", n.UserID, 128}} {
-		if err == nil {
-			err = checkText(c.name, c.v, c.max)
-		}
-	}
-	if err == nil {
-		err = checkAmount(n.Expected)
-	}
-	if err == nil {
-		err = checkCurrency(n.Currency)
-	}
-	if err == nil && !strings.HasPrefix(n.Source, "external:") {
-		err = fmt.Errorf("ledger/sqlite: order source %q is not an external account", n.Source)
-	}
-	if err == nil {
-		err = checkIdem(n.Idem)
-	}
-	if err == nil {
-		err = needTime(n.Now)
-	}
-	if err == nil && !n.ExpiresAt.After(n.Now) {
-		err = errors.New("ledger/sqlite: an order must expire after it is created")
-	}
-	meta := ""
-	if err == nil {
-		meta, err = metaOrEmpty(n.Meta)
-	}
-	if err != nil {
+	if err := n.Validate(); err != nil {
 		return ledger.Order{}, false, err
 	}
+	meta, _ := ledger.CheckMeta(n.Meta)
 	now := ms(n.Now)
+	var err error
 	var out ledger.Order
 	var replayed bool
 	err = s.do(ctx, func(tx *wtx) error {
@@ -225,25 +174,10 @@ func (s *Store) SettledNative(ctx context.Context, provider string) (int64, erro
 
 // RecordPayment implements ledger.Payments.
 func (s *Store) RecordPayment(ctx context.Context, p ledger.PaymentUpdate) (ledger.PaymentResult, error) {
-	err := checkText("provider", p.Provider, 64)
-	if err == nil {
-		err = checkText("external id", p.ExternalID, 128)
-	}
-	if err == nil && len(p.EventID) > 256 {
-		err = errors.New("ledger/sqlite: event id longer than 256 bytes")
-	}
-	if err == nil && (p.PaidTotal < 0 || p.PaidTotal > ledger.MaxBalance || p.PaidNative < 0) {
-		err = fmt.Errorf("ledger/sqlite: paid total %d (native %d) out of range", p.PaidTotal, p.PaidNative)
-	}
-	if err == nil && ledger.OrderRank(p.Status) == 0 {
-		err = fmt.Errorf("ledger/sqlite: unknown order status %q", p.Status)
-	}
-	if err == nil {
-		err = needTime(p.Now)
-	}
-	if err != nil {
+	if err := p.Validate(); err != nil {
 		return ledger.PaymentResult{}, err
 	}
+	var err error
 	now := ms(p.Now)
 	var res ledger.PaymentResult
 	err = s.do(ctx, func(tx *wtx) error {
@@ -265,14 +199,8 @@ func (s *Store) RecordPayment(ctx context.Context, p ledger.PaymentUpdate) (ledg
 			}
 		}
 		o := r.o
-		paid, native, status := max(o.PaidTotal, p.PaidTotal), max(o.PaidNative, p.PaidNative), o.Status
-		if ledger.OrderRank(p.Status) > ledger.OrderRank(o.Status) {
-			status = p.Status
-		}
-		updated := ms(o.UpdatedAt)
-		if paid != o.PaidTotal || native != o.PaidNative || status != o.Status {
-			updated = now
-		}
+		next := o.Apply(p)
+		paid, native, status, updated := next.PaidTotal, next.PaidNative, next.Status, ms(next.UpdatedAt)
 		if _, err := tx.ExecContext(bg, `UPDATE orders SET paid_total = ?, paid_native = ?, status = ?, updated_at = ?, checked_at = ?
 			WHERE id = ?`, paid, native, status, updated, max(now, ms(o.CheckedAt)), r.id); err != nil {
 			return err
@@ -401,38 +329,12 @@ func queryWithdrawals(ctx context.Context, q queryer, query string, args ...any)
 
 // StartWithdrawal implements ledger.Payments.
 func (s *Store) StartWithdrawal(ctx context.Context, n ledger.NewWithdrawal) (ledger.Withdrawal, bool, error) {
-	var err error
-	for _, c := range []struct {
-		name, v string
-		max     int
-	}{{"ref", n.Ref, 64}, {"user id", n.UserID, 128}, {"destination", n.Destination, 128}, {"provider", n.Provider, 64}} {
-		if err == nil {
-			err = checkText(c.name, c.v, c.max)
-		}
-	}
-	if err == nil {
-		err = checkAmount(n.Amount)
-	}
-	if err == nil {
-		err = checkCurrency(n.Currency)
-	}
-	if err == nil && !strings.HasPrefix(n.Outflow, "external:") {
-		err = fmt.Errorf("ledger/sqlite: withdrawal outflow %q is not an external account", n.Outflow)
-	}
-	if err == nil {
-		err = checkIdem(n.Idem)
-	}
-	if err == nil {
-		err = needTime(n.Now)
-	}
-	meta := ""
-	if err == nil {
-		meta, err = metaOrEmpty(n.Meta)
-	}
-	if err != nil {
+	if err := n.Validate(); err != nil {
 		return ledger.Withdrawal{}, false, err
 	}
+	meta, _ := ledger.CheckMeta(n.Meta)
 	now := ms(n.Now)
+	var err error
 	var out ledger.Withdrawal
 	var replayed bool
 	err = s.do(ctx, func(tx *wtx) error {
@@ -451,8 +353,7 @@ func (s *Store) StartWithdrawal(ctx context.Context, n ledger.NewWithdrawal) (le
 		}
 		if r, err := oneWithdrawal(bg, tx, `w.ref = ?`, n.Ref); err == nil {
 			w := r.w
-			if w.UserID != n.UserID || w.Amount != n.Amount || w.Currency != n.Currency || w.Destination != n.Destination ||
-				w.Provider != n.Provider || w.Outflow != n.Outflow {
+			if !n.Same(w) {
 				return ledger.ErrIdempotencyReuse
 			}
 			out, replayed = w, true
@@ -515,7 +416,7 @@ func (s *Store) ClaimWithdrawal(ctx context.Context, ref, meta string, now time.
 		return ledger.Withdrawal{}, err
 	}
 	if meta != "" {
-		if _, err := metaOrEmpty(meta); err != nil {
+		if _, err := ledger.CheckMeta(meta); err != nil {
 			return ledger.Withdrawal{}, err
 		}
 	}
@@ -543,26 +444,13 @@ func (s *Store) ClaimWithdrawal(ctx context.Context, ref, meta string, now time.
 
 // FinishWithdrawal implements ledger.Payments.
 func (s *Store) FinishWithdrawal(ctx context.Context, f ledger.FinishWithdrawal) (ledger.Withdrawal, error) {
-	if err := needTime(f.Now); err != nil {
+	cond, err := f.Check()
+	if err != nil {
 		return ledger.Withdrawal{}, err
-	}
-	if len(f.TxID) > 256 || len(f.Reason) > 1024 {
-		return ledger.Withdrawal{}, errors.New("ledger/sqlite: txid or reason too long")
-	}
-	var cond string
-	switch f.Status {
-	case ledger.WithdrawSent:
-		cond = `((status = 'pending' AND attempted_at IS NOT NULL) OR status = 'unknown')`
-	case ledger.WithdrawFailed:
-		cond = `status IN ('pending', 'unknown')`
-	case ledger.WithdrawUnknown, ledger.WithdrawPending:
-		cond = `status = 'pending' AND attempted_at IS NOT NULL`
-	default:
-		return ledger.Withdrawal{}, fmt.Errorf("ledger/sqlite: unknown withdrawal outcome %q", f.Status)
 	}
 	now := ms(f.Now)
 	var out ledger.Withdrawal
-	err := s.do(ctx, func(tx *wtx) error {
+	err = s.do(ctx, func(tx *wtx) error {
 		cur, err := oneWithdrawal(bg, tx, `w.ref = ?`, f.Ref)
 		if err != nil {
 			return err
@@ -580,7 +468,7 @@ func (s *Store) FinishWithdrawal(ctx context.Context, f ledger.FinishWithdrawal)
 		if n, err := upd.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			if cur.w.Status == f.Status && f.Status != ledger.WithdrawPending && cur.w.TxID == f.TxID {
+			if f.Repeats(cur.w) {
 				out = cur.w // a repeated outcome
 				return nil
 			}
@@ -612,7 +500,7 @@ func (s *Store) FinishWithdrawal(ctx context.Context, f ledger.FinishWithdrawal)
 
 // AdvanceStep implements ledger.Payments: one conditional upsert.
 func (s *Store) AdvanceStep(ctx context.Context, secretID string, step uint64) (bool, error) {
-	if err := checkText("secret id", secretID, 128); err != nil {
+	if err := ledger.CheckText("secret id", secretID, 128); err != nil {
 		return false, err
 	}
 	if step > math.MaxInt64 {

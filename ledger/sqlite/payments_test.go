@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"fastcheck/ledger"
 	"fastcheck/ledger/ledgertest"
@@ -17,23 +16,7 @@ func paid(t *testing.T) *sqlite.Store {
 	t.Helper()
 	s := openTemp(t)
 	t.Cleanup(func() { s.Close() })
-	ctx, now := context.Background(), ledgertest.Start
-	if _, err := s.OpenAccount(ctx, "alice", "RUB", now); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := s.CreateOrder(ctx, ledger.NewOrder{ID: "O1", Provider: "briacoin", ExternalID: "1", UserID: "alice",
-		Currency: "RUB", Expected: 1000, Source: ledger.ExternalBriaIn, Now: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.RecordPayment(ctx, ledger.PaymentUpdate{Provider: "briacoin", EventID: "e1", ExternalID: "1",
-		PaidTotal: 600, Status: ledger.OrderPart, Now: now}); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := s.StartWithdrawal(ctx, ledger.NewWithdrawal{Ref: "W1", UserID: "alice", Amount: 100, Currency: "RUB",
-		Destination: "B1", Provider: "briacoin", Outflow: ledger.ExternalBriaOut, Now: now}); err != nil {
-		t.Fatal(err)
-	}
-	ledgertest.RequireAudit(t, s)
+	ledgertest.SeedPayments(t, s)
 	return s
 }
 

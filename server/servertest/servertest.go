@@ -21,6 +21,8 @@ import (
 	"fastcheck/api"
 	"fastcheck/assets"
 	"fastcheck/ledger"
+	"fastcheck/ledger/postgres"
+	"fastcheck/ledger/postgres/pgtest"
 	"fastcheck/ledger/sqlite"
 	"fastcheck/server"
 )
@@ -61,6 +63,44 @@ func (c *Clock) Advance(d time.Duration) {
 // Option changes the server's config before it starts.
 type Option func(*server.Config)
 
+// WithStore runs the server on st instead of a fresh SQLite file; the
+// server's end closes it.
+func WithStore(st ledger.Store) Option {
+	return func(c *server.Config) { c.Store = st }
+}
+
+// Postgres opens a ledger on a throwaway PostgreSQL database (see
+// scripts/with-services; the test skips without one), for WithStore.
+func Postgres(t testing.TB) ledger.Store {
+	t.Helper()
+	st, err := postgres.Open(context.Background(), pgtest.FreshDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// Backend is a ledger a test can run on.
+type Backend struct {
+	Name string
+	Open func(t testing.TB) ledger.Store
+}
+
+// Backends are SQLite (a temporary file) and PostgreSQL (a throwaway
+// database; its tests skip without one). A test that runs on each passes
+// WithStore(b.Open(t)).
+var Backends = []Backend{
+	{"sqlite", func(t testing.TB) ledger.Store {
+		t.Helper()
+		st, err := sqlite.Open(filepath.Join(t.TempDir(), "fastcheck.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}},
+	{"postgres", Postgres},
+}
+
 // Start runs a server until the test ends. The demo users are seeded.
 func Start(t testing.TB, opts ...Option) *Env {
 	t.Helper()
@@ -71,24 +111,25 @@ func Start(t testing.TB, opts ...Option) *Env {
 // server's root URL is known (before it serves).
 func start(t testing.TB, setup func(env *Env, cfg *server.Config), opts []Option) *Env {
 	t.Helper()
-	st, err := sqlite.Open(filepath.Join(t.TempDir(), "fastcheck.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	clock := &Clock{}
-	cfg := server.Config{Store: st, BasePath: "/api", Now: clock.Now, SweepInterval: 100 * time.Millisecond,
+	cfg := server.Config{BasePath: "/api", Now: clock.Now, SweepInterval: 100 * time.Millisecond,
 		// Tests log in many times from one address; the tests of the
 		// limits themselves set their own.
 		Limits: server.Limits{StatusPerMinute: 6000, WebsessionsPerMinute: 6000, ApprovalsPerMinute: 6000}}
 	hs := httptest.NewUnstartedServer(nil)
 	root := "http://" + hs.Listener.Addr().String()
-	env := &Env{URL: root + "/api", Root: root, Store: st, Clock: clock, HTTP: hs}
+	env := &Env{URL: root + "/api", Root: root, Clock: clock, HTTP: hs}
 	if setup != nil {
 		setup(env, &cfg)
 	}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if cfg.Store == nil {
+		cfg.Store = Backends[0].Open(t)
+	}
+	st := cfg.Store
+	env.Store = st
 	srv, err := server.New(cfg)
 	if err != nil {
 		hs.Listener.Close()
