@@ -18,6 +18,7 @@ import (
 
 	"fastcheck/api"
 	"fastcheck/client"
+	"fastcheck/i18n"
 	"fastcheck/tui"
 )
 
@@ -169,7 +170,7 @@ func (s *Server) newProgram(sess ssh.Session) *tea.Program {
 	}
 	env := sess.Environ()
 	getenv := envLookup(env)
-	opts := tui.Options{Client: c, Renderer: r, Lang: tui.LangFromEnv(getenv)}
+	opts := tui.Options{Client: c, Renderer: r, Lang: i18n.FromEnv(getenv)}
 	if tz := getenv("TZ"); tz != "" {
 		if loc, err := time.LoadLocation(tz); err == nil {
 			opts.Location = loc

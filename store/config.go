@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"fastcheck/i18n"
 )
 
 // Defaults and the environment variables that override the config file.
@@ -31,6 +33,7 @@ func ConfigPath() string { return filepath.Join(ConfigDir(), "config.json") }
 //
 //	{
 //	  "defaultProfile": "work",
+//	  "lang": "ru",
 //	  "server": "https://fastcheck.store/api",
 //	  "profiles": {
 //	    "work": {"server": "https://fastcheck.example.com/api"},
@@ -45,6 +48,9 @@ type Config struct {
 	Server string `json:"server,omitempty"`
 	// Profiles are the named profiles: one key pair and session each.
 	Profiles map[string]*Profile `json:"profiles,omitempty"`
+	// Lang is the language of the CLI and the wallet, "en" or "ru" ("":
+	// from LC_ALL, LC_MESSAGES, LANG); the --lang flag overrides it.
+	Lang string `json:"lang,omitempty"`
 }
 
 // Profile is one named account on one server.
@@ -74,6 +80,9 @@ func LoadConfig(path string) (*Config, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(c); err != nil {
 		return nil, fmt.Errorf("config file %s is damaged: %v (fix or remove it)", path, err)
+	}
+	if _, err := i18n.Parse(c.Lang); err != nil {
+		return nil, fmt.Errorf("config file %s: %v", path, err)
 	}
 	for name := range c.Profiles {
 		if err := ValidProfileName(name); err != nil {

@@ -23,6 +23,7 @@ func TestConfigRoundTripAndDamage(t *testing.T) {
 	c.Server = "https://fastcheck.example/api"
 	c.Profile("work").Server = "https://work.example/api"
 	c.Profile("demo").InsecureStorage = true
+	c.Lang = "ru"
 	if err := c.Save(path); err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestConfigRoundTripAndDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got.DefaultProfile != "work" || got.Server != c.Server || got.Profiles["work"].Server != "https://work.example/api" ||
-		!got.Profiles["demo"].InsecureStorage || strings.Join(got.ProfileNames(), ",") != "demo,work" {
+		!got.Profiles["demo"].InsecureStorage || got.Lang != "ru" || strings.Join(got.ProfileNames(), ",") != "demo,work" {
 		t.Fatalf("read back %+v", got)
 	}
 
@@ -42,6 +43,8 @@ func TestConfigRoundTripAndDamage(t *testing.T) {
 		"not json":      "{server:",
 		"unknown field": `{"sever": "https://x/api"}`,
 		"bad profile":   `{"profiles": {"a:b": {}}}`,
+		"bad language":  `{"lang": "klingon"}`,
+		"lang not text": `{"lang": 1}`,
 	} {
 		os.WriteFile(path, []byte(text), 0o600)
 		if _, err := LoadConfig(path); err == nil || !strings.Contains(err.Error(), path) {

@@ -85,6 +85,10 @@ func Open(insecure bool, path string, warn io.Writer) (Secrets, error) {
 	return Keyring{}, nil
 }
 
+// InsecureWarning is what FileSecrets warns with (%s is the file); the
+// CLI sets it to the words of its language.
+var InsecureWarning = "warning: --insecure-storage: keys are kept in %s (mode 0600), not in the OS keyring"
+
 // FileSecrets keeps secrets in a JSON file with mode 0600. It exists only
 // behind the explicit --insecure-storage flag, as gh's CLI does.
 type FileSecrets struct {
@@ -96,7 +100,7 @@ type FileSecrets struct {
 
 func (f *FileSecrets) warn() {
 	if f.Warn != nil && !f.warned {
-		fmt.Fprintf(f.Warn, "warning: --insecure-storage: keys are kept in %s (mode 0600), not in the OS keyring\n", f.Path)
+		fmt.Fprintf(f.Warn, InsecureWarning+"\n", f.Path)
 		f.warned = true
 	}
 }

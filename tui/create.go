@@ -115,30 +115,7 @@ func (p *createPage) validate() {
 }
 
 // amountProblem explains why api.ParseMajor refused s.
-func amountProblem(tr *locale, s, currency string) string {
-	cur, _ := api.LookupCurrency(currency)
-	d := strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", "_", "").Replace(s)
-	seps := strings.Count(d, ".") + strings.Count(d, ",")
-	intPart := d
-	if i := strings.IndexAny(d, ".,"); i >= 0 {
-		intPart = d[:i]
-	}
-	switch {
-	case strings.Trim(d, "0123456789.,") != "":
-		return tr.T("create.notnumber")
-	case seps == 1 && len(d)-strings.LastIndexAny(d, ".,")-1 > cur.Exponent:
-		if cur.Exponent == 0 {
-			return tr.Tf("create.nofraction", currency)
-		}
-		return tr.Tf("create.decimals", cur.Exponent)
-	case strings.Trim(d, "0.,") == "":
-		return tr.T("create.zero")
-	}
-	if _, err := api.ParseMajor(intPart, currency); err != nil && strings.Trim(intPart, "0123456789") == "" && strings.TrimLeft(intPart, "0") != "" {
-		return tr.Tf("create.toolarge", tr.Money(api.MaxAmount, currency))
-	}
-	return tr.T("create.notnumber")
-}
+func amountProblem(tr *locale, s, currency string) string { return tr.AmountProblem(s, currency) }
 
 func (p *createPage) update(msg tea.Msg) tea.Cmd {
 	c := p.c

@@ -11,6 +11,8 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
+
+	"fastcheck/i18n"
 )
 
 // Golden screens: the real program (teatest) against the fake server, with
@@ -103,7 +105,7 @@ func eachSize(t *testing.T, langs []string, fn func(t *testing.T, lang string, w
 	}
 }
 
-var both = []string{LangEnglish, LangRussian}
+var both = []string{i18n.English, i18n.Russian}
 
 func TestGoldenLogin(t *testing.T) {
 	eachSize(t, both, func(t *testing.T, lang string, w, h int) {
@@ -144,7 +146,7 @@ func TestGoldenWalletHistory(t *testing.T) {
 }
 
 func TestGoldenWalletEmpty(t *testing.T) {
-	eachSize(t, []string{LangEnglish}, func(t *testing.T, lang string, w, h int) {
+	eachSize(t, []string{i18n.English}, func(t *testing.T, lang string, w, h int) {
 		g := runGolden(t, lang, w, h, fakeSession, func(f *fakeAPI) {
 			f.routes["GET /fastcheck/active"] = func(*httpRequest) (int, any) { return 200, map[string]any{"checks": []any{}} }
 			f.routes["GET /fastcheck/history"] = func(*httpRequest) (int, any) { return 200, map[string]any{"checks": []any{}} }
@@ -229,7 +231,7 @@ func TestGoldenAccept(t *testing.T) {
 }
 
 func TestGoldenHandover(t *testing.T) {
-	eachSize(t, []string{LangEnglish}, func(t *testing.T, lang string, w, h int) {
+	eachSize(t, []string{i18n.English}, func(t *testing.T, lang string, w, h int) {
 		g := runGolden(t, lang, w, h, fakeSession, nil)
 		g.wait("7700-1200-3344")
 		g.key("j")
@@ -315,7 +317,7 @@ func TestGoldenSetup(t *testing.T) {
 }
 
 func TestGoldenLoginDemo(t *testing.T) {
-	eachSize(t, []string{LangEnglish}, func(t *testing.T, lang string, w, h int) {
+	eachSize(t, []string{i18n.English}, func(t *testing.T, lang string, w, h int) {
 		f := newFakeAPI()
 		o := fakeOptions(t, f, lang, "")
 		o.DemoUser = "alice"

@@ -15,6 +15,7 @@ import (
 
 	"fastcheck/api"
 	"fastcheck/client"
+	"fastcheck/i18n"
 )
 
 // The smallest terminal the wallet draws in; below it a "terminal too
@@ -103,7 +104,7 @@ func newModel(ctx context.Context, o Options) *Model {
 		o.PingInterval = 15 * time.Second
 	}
 	if o.Lang == "" {
-		o.Lang = LangFromEnv(os.Getenv)
+		o.Lang = i18n.FromEnv(os.Getenv)
 	}
 	if o.ServerURL == "" && o.Client != nil {
 		o.ServerURL = o.Client.BaseURL()

@@ -42,7 +42,7 @@ type Options struct {
 	// ServerURL is shown on the login screen (default: Client.BaseURL()).
 	ServerURL string
 	// Lang is "en" or "ru" (a locale such as "ru_RU.UTF-8" works too).
-	// Empty: from LC_ALL, LC_MESSAGES or LANG (see LangFromEnv).
+	// Empty: from LC_ALL, LC_MESSAGES or LANG (see i18n.FromEnv).
 	Lang string
 	// DemoApprove, when set, offers a demo-only key on the login screen
 	// that approves the shown login as DemoUser, standing in for the phone

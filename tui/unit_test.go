@@ -4,9 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -19,97 +16,8 @@ import (
 
 	"fastcheck/api"
 	"fastcheck/client"
+	"fastcheck/i18n"
 )
-
-// Every message id used in the code exists in both languages with the same
-// format verbs, and every catalog entry is used.
-func TestCatalogComplete(t *testing.T) {
-	files, _ := filepath.Glob("*.go")
-	idRe := regexp.MustCompile(`"((?:key|short|help|dialog|small|banner|flash|err|setup|login|wallet|col|check|hist|details|cancel|logout|handover|create|accept|topup|withdraw)\.[a-z0-9]+)"`)
-	used := map[string]bool{}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") || f == "i18n.go" {
-			continue
-		}
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range idRe.FindAllStringSubmatch(string(b), -1) {
-			used[m[1]] = true
-		}
-	}
-	verbs := regexp.MustCompile(`%[a-z]`)
-	for id := range used {
-		for _, lang := range []string{LangEnglish, LangRussian} {
-			if _, ok := catalog[lang][id]; !ok {
-				t.Errorf("%s: missing %q", lang, id)
-			}
-		}
-		if en, ru := verbs.FindAllString(catalog[LangEnglish][id], -1), verbs.FindAllString(catalog[LangRussian][id], -1); !slices.Equal(en, ru) {
-			t.Errorf("%q: verbs differ: en %v, ru %v", id, en, ru)
-		}
-	}
-	for lang, msgs := range catalog {
-		for id := range msgs {
-			if !used[id] {
-				t.Errorf("%s: %q is not used", lang, id)
-			}
-		}
-	}
-}
-
-func TestLocaleFormats(t *testing.T) {
-	en, ru := newLocale("en_US.UTF-8", time.UTC), newLocale("ru_RU.UTF-8", time.UTC)
-	for _, tc := range []struct {
-		l         *locale
-		v         int64
-		cur, want string
-	}{
-		{en, 158000, "RUB", "RUB 1,580.00"},
-		{ru, 158000, "RUB", "1\u00a0580,00\u00a0₽"},
-		{en, 5, "RUB", "RUB 0.05"},
-		{ru, -1234567, "RUB", "−12\u00a0345,67\u00a0₽"},
-		{en, 1500, "JPY", "JPY 1,500"},
-		{ru, 1500, "KWD", "1,500\u00a0KD"},
-		{en, 100000000000, "USD", "USD 1,000,000,000.00"},
-	} {
-		if got := tc.l.Money(tc.v, tc.cur); got != tc.want {
-			t.Errorf("%s Money(%d, %s) = %q, want %q", tc.l.lang, tc.v, tc.cur, got, tc.want)
-		}
-	}
-	d := 6*24*time.Hour + 23*time.Hour + 5*time.Minute
-	if got := en.Duration(d); got != "6d 23h" {
-		t.Errorf("Duration = %q", got)
-	}
-	if got := ru.Duration(90 * time.Second); got != "1м 30с" {
-		t.Errorf("Duration ru = %q", got)
-	}
-	if got := en.Clock(119*time.Second + time.Millisecond); got != "2:00" {
-		t.Errorf("Clock = %q", got)
-	}
-	at := time.Date(2026, 1, 19, 10, 0, 0, 0, time.UTC)
-	if en.DateTime(at) != "2026-01-19 10:00" || ru.DateTime(at) != "19.01.2026 10:00" {
-		t.Errorf("DateTime: %q %q", en.DateTime(at), ru.DateTime(at))
-	}
-}
-
-func TestLangFromEnv(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	for _, tc := range []struct {
-		env  map[string]string
-		want string
-	}{
-		{map[string]string{}, "en"},
-		{map[string]string{"LANG": "ru_RU.UTF-8"}, "ru"},
-		{map[string]string{"LANG": "ru_RU.UTF-8", "LC_ALL": "C"}, "en"},
-		{map[string]string{"LANG": "en_US.UTF-8", "LC_MESSAGES": "ru_RU"}, "ru"},
-	} {
-		if got := LangFromEnv(env(tc.env)); got != tc.want {
-			t.Errorf("%v: %s, want %s", tc.env, got, tc.want)
-		}
-	}
-}
 
 func TestFormatNumber(t *testing.T) {
 	for in, want := range map[string]string{
@@ -399,8 +307,8 @@ func TestCellWidth(t *testing.T) {
 		return r
 	}())
 	samples := []string{"", "abc", "RUB 1,580.00", "1\u00a0580,00\u00a0₽", "› ▸ ● ✓ ✗ … — “x” ‹ RUB ›", "█▀▄ ░", "Активные чеки", "日本", "e\u0301", "a\u200bb", "\x1b]8;;x\x07y", "tab\tx", "🙂"}
-	for _, l := range catalog {
-		for _, v := range l {
+	for _, lang := range i18n.Langs {
+		for _, v := range i18n.Messages(lang) {
 			samples = append(samples, v)
 		}
 	}

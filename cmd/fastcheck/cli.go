@@ -67,15 +67,16 @@ type globals struct {
 }
 
 func (g *globals) register(fs *flag.FlagSet, set globalSet) {
-	fs.BoolVar(&g.json, "json", false, "print stable machine-readable JSON only")
+	fs.BoolVar(&g.json, "json", false, tr.T("cli.flag.json"))
+	fs.String("lang", "", tr.T("cli.flag.lang")) // taken out by run; listed here for --help
 	if set == globalsJSON {
 		return
 	}
-	fs.StringVar(&g.profile, "profile", "", "`NAME` of the profile to use (default $"+store.EnvProfile+", then the config's default, then \"default\")")
-	fs.StringVar(&g.server, "server", "", "server API base `URL` (default $"+store.EnvServer+", then the profile's, then "+store.DefaultServer+")")
-	fs.BoolVar(&g.insecureStorage, "insecure-storage", false, "keep the key and session in a 0600 file instead of the OS keyring (warns on every use)")
-	fs.BoolVar(&g.allowHTTP, "allow-insecure-http", false, "allow plain http:// to a server that is not on loopback")
-	fs.DurationVar(&g.timeout, "timeout", 60*time.Second, "give up on the server after this `DURATION` (30s, 2m)")
+	fs.StringVar(&g.profile, "profile", "", tr.Tf("cli.flag.profile", store.EnvProfile))
+	fs.StringVar(&g.server, "server", "", tr.Tf("cli.flag.server", store.EnvServer, store.DefaultServer))
+	fs.BoolVar(&g.insecureStorage, "insecure-storage", false, tr.T("cli.flag.insecurestorage"))
+	fs.BoolVar(&g.allowHTTP, "allow-insecure-http", false, tr.T("cli.flag.allowhttp"))
+	fs.DurationVar(&g.timeout, "timeout", 60*time.Second, tr.T("cli.flag.timeout"))
 }
 
 // runCLI parses a command's flags and runs it.
@@ -91,7 +92,7 @@ func runCLI(c cliCommand, args []string) int {
 		return exitOK
 	}
 	if err != nil {
-		return usageError(c.name, "%v", err)
+		return usageError(c.name, "%s", flagError(err))
 	}
 	g.given = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { g.given[f.Name] = true })
@@ -99,13 +100,13 @@ func runCLI(c cliCommand, args []string) int {
 }
 
 func printHelp(w io.Writer, c cliCommand, fs *flag.FlagSet) {
-	fmt.Fprintf(w, "Usage: fastcheck %s [flags]", c.name)
+	fmt.Fprint(w, tr.Tf("cli.help.usage", c.name))
 	if c.synopsis != "" {
 		fmt.Fprint(w, " "+c.synopsis)
 	}
 	fmt.Fprintf(w, "\n\n%s\n", strings.TrimSpace(c.about))
 	if len(c.examples) > 0 {
-		fmt.Fprintln(w, "\nExamples:")
+		fmt.Fprintln(w, "\n"+tr.T("cli.help.examples"))
 		for _, e := range c.examples {
 			fmt.Fprintln(w, "  "+e)
 		}
@@ -119,14 +120,14 @@ func printHelp(w io.Writer, c cliCommand, fs *flag.FlagSet) {
 		}
 	})
 	if len(own) > 0 {
-		fmt.Fprintln(w, "\nFlags:")
+		fmt.Fprintln(w, "\n"+tr.T("cli.help.flags"))
 		printFlags(w, fs, own)
 	}
-	fmt.Fprintln(w, "\nGlobal flags:")
+	fmt.Fprintln(w, "\n"+tr.T("cli.help.globalflags"))
 	printFlags(w, fs, shared)
 }
 
-var globalFlags = map[string]bool{"json": true, "profile": true, "server": true, "insecure-storage": true, "allow-insecure-http": true, "timeout": true}
+var globalFlags = map[string]bool{"json": true, "lang": true, "profile": true, "server": true, "insecure-storage": true, "allow-insecure-http": true, "timeout": true}
 
 // printFlags lists flags as "--name VALUE  usage (default x)", aligned.
 func printFlags(w io.Writer, fs *flag.FlagSet, flags []*flag.Flag) {
@@ -143,7 +144,7 @@ func printFlags(w io.Writer, fs *flag.FlagSet, flags []*flag.Flag) {
 		switch f.DefValue {
 		case "", "false", "0", "0s":
 		default:
-			usage += " (default " + f.DefValue + ")"
+			usage += " " + tr.Tf("cli.help.default", f.DefValue)
 		}
 		t.add(left, usage)
 	}
@@ -190,7 +191,7 @@ func secrets(set store.Settings) (store.ProfileSecrets, error) {
 // newClient builds a client for the resolved server.
 func newClient(set store.Settings, key ed25519.PrivateKey, session string) (*client.Client, error) {
 	if u, err := url.Parse(set.Server); err == nil && u.Scheme == "http" && !set.AllowInsecureHTTP && !client.IsLoopback(u.Hostname()) {
-		return nil, usageErr{fmt.Errorf("refusing plain http:// to %s: the session would travel unencrypted; use https://, or pass --allow-insecure-http", u.Host)}
+		return nil, usageErr{errors.New(tr.Tf("cli.plainhttp", client.Sanitize(u.Host)))}
 	}
 	c, err := client.New(client.Options{BaseURL: set.Server, Key: key, SessionID: session, AllowInsecureHTTP: set.AllowInsecureHTTP})
 	if err != nil {
@@ -216,7 +217,7 @@ func (e notLoggedIn) Error() string {
 	if e.profile != store.DefaultProfile {
 		login += " --profile " + e.profile
 	}
-	return fmt.Sprintf("not logged in (profile %s); run: %s", e.profile, login)
+	return tr.Tf("cli.notloggedin", e.profile, login)
 }
 
 func (e notLoggedIn) Is(target error) bool { return target == error(client.ErrNotLoggedIn) }
@@ -251,6 +252,52 @@ func (g *globals) loggedIn() (*wallet, error) {
 	return w, err
 }
 
+// kindText is a client error's kind in words, in the run's language.
+func kindText(k client.Kind) string {
+	if id, ok := kindIDs[k]; ok {
+		return tr.T(id)
+	}
+	return k.String()
+}
+
+var kindIDs = map[client.Kind]string{
+	client.ErrUnexpected:          "cli.kind.unexpected",
+	client.ErrBadRequest:          "cli.kind.badrequest",
+	client.ErrNotLoggedIn:         "cli.kind.notloggedin",
+	client.ErrInsufficientFunds:   "cli.kind.funds",
+	client.ErrForbidden:           "cli.kind.forbidden",
+	client.ErrNotFound:            "cli.kind.notfound",
+	client.ErrNotFoundOrWrongCode: "cli.kind.wrongcode",
+	client.ErrConflict:            "cli.kind.conflict",
+	client.ErrGone:                "cli.kind.gone",
+	client.ErrLocked:              "cli.kind.locked",
+	client.ErrRateLimited:         "cli.kind.ratelimited",
+	client.ErrUnavailable:         "cli.kind.unavailable",
+	client.ErrBadResponse:         "cli.kind.badresponse",
+}
+
+// flagError is a flag parsing error of package flag in words, in the
+// run's language.
+func flagError(err error) string {
+	msg := err.Error()
+	for prefix, id := range map[string]string{
+		"flag provided but not defined: ": "cli.flag.undefined",
+		"flag needs an argument: ":        "cli.flag.needsarg",
+		"bad flag syntax: ":               "cli.flag.syntax",
+	} {
+		if rest, ok := strings.CutPrefix(msg, prefix); ok {
+			return tr.Tf(id, rest)
+		}
+	}
+	if rest, ok := strings.CutPrefix(msg, "invalid value "); ok {
+		if val, name, ok := strings.Cut(rest, " for flag "); ok {
+			name, why, _ := strings.Cut(name, ": ")
+			return tr.Tf("cli.flag.invalid", val, name, why)
+		}
+	}
+	return msg
+}
+
 // usageErr marks an error that is the user's input: exit 2.
 type usageErr struct{ error }
 
@@ -263,15 +310,15 @@ func failCLI(cmd string, err error, set store.Settings) int {
 	switch {
 	case errors.As(err, new(notLoggedIn)):
 	case errors.Is(err, client.ErrNotLoggedIn):
-		msg += "\nYour session ended or was never approved; run: fastcheck login" + profileArg(set)
+		msg += "\n" + tr.Tf("cli.sessionended", "fastcheck login"+profileArg(set))
 	case errors.Is(err, client.ErrUnavailable):
-		msg += fmt.Sprintf("\nIs the server running at %s? (set it with --server or $%s)", set.Server, store.EnvServer)
+		msg += "\n" + tr.Tf("cli.serverdown", set.Server, store.EnvServer)
 	case errors.Is(err, context.DeadlineExceeded):
-		msg += " (raise --timeout to wait longer)"
+		msg += " " + tr.T("cli.raisetimeout")
 	}
 	fmt.Fprintf(os.Stderr, "fastcheck %s: %s\n", cmd, msg)
 	if errors.As(err, new(usageErr)) {
-		fmt.Fprintf(os.Stderr, "Run 'fastcheck %s --help' for usage.\n", cmd)
+		fmt.Fprintln(os.Stderr, tr.Tf("cli.seehelp", cmd))
 		return exitUsage
 	}
 	return exitCodeFor(err)
@@ -287,16 +334,20 @@ func profileArg(set store.Settings) string {
 // describe is an error for people: a server error as its kind and the
 // server's (sanitized) message, without the request line.
 func describe(err error) string {
+	var ku *store.KeyringUnavailableError
+	if errors.As(err, &ku) {
+		return tr.Tf("cli.nokeyring", ku.Err, ku.FilePath)
+	}
 	var ce *client.Error
 	if !errors.As(err, &ce) {
 		return err.Error()
 	}
-	s := ce.Kind.String()
-	if ce.Message != "" && ce.Message != s {
+	s := kindText(ce.Kind)
+	if ce.Message != "" && ce.Message != ce.Kind.String() {
 		s += ": " + ce.Message
 	}
 	if ce.RetryAfter > 0 {
-		s += fmt.Sprintf(" (try again in %s)", ce.RetryAfter.Round(time.Second))
+		s += " " + tr.Tf("cli.retryafter", tr.Duration(ce.RetryAfter.Round(time.Second)))
 	}
 	if u := ce.Unwrap(); u != nil && ce.Status == 0 && ce.Message == "" {
 		s += ": " + u.Error()
@@ -359,12 +410,14 @@ func fields(w io.Writer, kv ...string) {
 	}
 }
 
-// money formats minor units for people: 158000 RUB is "1,580.00 RUB".
+// money formats minor units for people in the run's language: 158000
+// RUB is "RUB 1,580.00" in English, "1 580,00 ₽" in Russian.
 func money(v int64, currency string) string {
-	return api.FormatMinor(v, client.Sanitize(currency))
+	return tr.Money(v, client.Sanitize(currency))
 }
 
-// when formats a spec time for people, in local time to the minute.
+// when formats a spec time for people, in local time to the minute:
+// "2026-01-19 10:00" in English, "19.01.2026 10:00" in Russian.
 func when(s string) string {
 	if s == "" {
 		return "-"
@@ -373,10 +426,10 @@ func when(s string) string {
 	if err != nil {
 		return client.Sanitize(s)
 	}
-	return t.Local().Format("2006-01-02 15:04")
+	return tr.DateTime(t)
 }
 
-// totals sums amounts per currency: "3,160.00 RUB" or "10.00 USD, 5.00 EUR".
+// totals sums amounts per currency: "RUB 3,160.00" or "USD 10.00, EUR 5.00".
 func totals(amounts map[string]int64) string {
 	var curs []string
 	for c := range amounts {
@@ -390,20 +443,13 @@ func totals(amounts map[string]int64) string {
 	return strings.Join(parts, ", ")
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
 // checkNumberArg normalizes a check number given on the command line.
 func checkNumberArg(s string) (string, error) {
 	n, err := api.NormalizeCheckNumber(s)
 	if err != nil {
-		return "", usageErr{err}
+		return "", usageErr{errors.New(tr.Tf("cli.badnumber", api.Truncate(s, 32)))}
 	}
 	return n, nil
 }

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,12 +50,22 @@ func newHome(t *testing.T, server string) *home {
 		"FASTCHECK_PROFILE=",
 		"TZ=UTC",
 		"NO_COLOR=1",
+		// English, whatever the machine's locale (ruHome switches to Russian).
+		"LC_ALL=", "LC_MESSAGES=", "LANG=C",
 		"DBUS_SESSION_BUS_ADDRESS=unix:path=" + filepath.Join(dir, "no-bus"),
 		// The race runtime waits 1 s at exit for late reports by default;
 		// a race still makes the binary exit 66, which every check sees.
 		"GORACE=atexit_sleep_ms=50",
 	}}
 }
+
+// lang is this home with LANG (and any other variables) set: the same
+// config, keys and session.
+func (h *home) lang(lang string, env ...string) *home {
+	return &home{t: h.t, dir: h.dir, env: append(append(slices.Clone(h.env), "LANG="+lang), env...)}
+}
+
+var exportedAtRE = regexp.MustCompile(`"exportedAt": "[^"]*"`)
 
 // run runs the binary in this home; stdout and stderr apart.
 func (h *home) run(args ...string) (stdout, stderr string, code int) {
@@ -239,6 +250,7 @@ func TestCLIEndToEnd(t *testing.T) {
 		t.Fatalf("active: %+v", act)
 	}
 	golden(t, "active", alice.ok("active"), c1.Code, c2.Code)
+	golden(t, "active.ru", alice.lang("ru_RU.UTF-8").ok("active"), c1.Code, c2.Code)
 
 	// bob looks the check up (no login needed for that) and accepts it.
 	var st api.CheckStatus
@@ -247,6 +259,7 @@ func TestCLIEndToEnd(t *testing.T) {
 		t.Fatalf("check: %+v", st)
 	}
 	golden(t, "check-active", bob.ok("check", c1.Fastcheck))
+	golden(t, "check-active.ru", bob.ok("check", c1.Fastcheck, "--lang", "ru"))
 	wrong := "0000"
 	if c1.Code == wrong {
 		wrong = "0001"
@@ -297,6 +310,29 @@ func TestCLIEndToEnd(t *testing.T) {
 		t.Fatalf("alice's history: %+v", hist)
 	}
 	golden(t, "history", alice.ok("history"))
+	golden(t, "balance.ru", alice.lang("ru_RU.UTF-8").ok("balance"))
+	golden(t, "history.ru", alice.lang("ru_RU.UTF-8").ok("history"))
+
+	// --json is the same in every language, byte for byte: LANG, LC_ALL,
+	// --lang and the config's "lang" change only what people read.
+	for _, args := range [][]string{{"balance"}, {"active"}, {"history"}, {"history", "--status", "used"}, {"check", c1.Fastcheck}, {"whoami"}, {"export"}} {
+		args = append(args, "--json")
+		want := alice.ok(args...)
+		if args[0] == "export" {
+			want = exportedAtRE.ReplaceAllString(want, "")
+		}
+		for _, h := range []*home{alice.lang("ru_RU.UTF-8"), alice.lang("C", "LC_ALL=ru_RU.UTF-8"), alice} {
+			for _, extra := range [][]string{nil, {"--lang", "ru"}, {"--lang=en"}} {
+				got := h.ok(append(append([]string{}, args...), extra...)...)
+				if args[0] == "export" {
+					got = exportedAtRE.ReplaceAllString(got, "")
+				}
+				if got != want {
+					t.Errorf("%v %v with %v: the JSON differs from LANG=C's:\n%s\nwant\n%s", args, extra, h.env[len(h.env)-1], got, want)
+				}
+			}
+		}
+	}
 	bob.json(&hist, "history")
 	if len(hist.Checks) != 1 || hist.Checks[0].Type != "accepted" || hist.Checks[0].AcceptedAt == "" || hist.Checks[0].Amount != 158000 {
 		t.Fatalf("bob's history: %+v", hist)
@@ -352,8 +388,8 @@ func TestCLIEndToEnd(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"create", "abc"}, exitUsage, "not a number"},
-		{[]string{"create", "10.001"}, exitUsage, "at most 2 decimal places"},
+		{[]string{"create", "abc"}, exitUsage, "Not an amount; type it like 1580.00"},
+		{[]string{"create", "10.001"}, exitUsage, "At most 2 decimal places"},
 		{[]string{"create", "-5"}, exitUsage, "not defined"},
 		{[]string{"create", "10", "XYZ"}, exitUsage, "unknown currency"},
 		{[]string{"create", "10", "USD"}, exitError, "request refused"},
@@ -428,6 +464,7 @@ func nextSecond() { time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(t
 var (
 	numberRE = regexp.MustCompile(`\b\d{4}-\d{4}-\d{4}\b`)
 	timeRE   = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}\b`)
+	ruTimeRE = regexp.MustCompile(`\b\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}\b`)
 )
 
 // golden compares human output with testdata/<name>.golden after
@@ -437,6 +474,7 @@ func golden(t *testing.T, name, got string, codes ...string) {
 	t.Helper()
 	got = numberRE.ReplaceAllString(got, "NNNN-NNNN-NNNN")
 	got = timeRE.ReplaceAllString(got, "YYYY-MM-DD hh:mm")
+	got = ruTimeRE.ReplaceAllString(got, "DD.MM.YYYY hh:mm")
 	for _, c := range codes {
 		got = regexp.MustCompile(`  `+c+`  `).ReplaceAllString(got, "  CODE  ")
 	}
@@ -644,4 +682,62 @@ func slicesDelete(env []string, prefix string) []string {
 		}
 	}
 	return out
+}
+
+// TestCLIHelpAndErrorsGolden: the usage, a command's help and a few errors
+// read the same as their golden files, in English and in Russian (by LANG,
+// by --lang, by the config's "lang"; --lang wins over both).
+func TestCLIHelpAndErrorsGolden(t *testing.T) {
+	h := newHome(t, "http://127.0.0.1:9/api")
+	ru := h.lang("ru_RU.UTF-8")
+	for _, tc := range []struct {
+		name   string
+		h      *home
+		args   []string
+		code   int
+		stderr bool
+	}{
+		{"help", h, []string{"--help"}, exitOK, false},
+		{"help.ru", ru, []string{"--help"}, exitOK, false},
+		{"help-history", h, []string{"history", "--help"}, exitOK, false},
+		{"help-history.ru", h, []string{"history", "--help", "--lang", "ru"}, exitOK, false},
+		{"error-number", h, []string{"accept", "12-34", "0042"}, exitUsage, true},
+		{"error-number.ru", ru, []string{"accept", "12-34", "0042"}, exitUsage, true},
+		{"error-notloggedin", h, []string{"balance", "--insecure-storage"}, exitNotLoggedIn, true},
+		{"error-notloggedin.ru", ru, []string{"balance", "--insecure-storage"}, exitNotLoggedIn, true},
+	} {
+		out, errs, code := tc.h.run(tc.args...)
+		if code != tc.code {
+			t.Errorf("%s: %v: exit %d, want %d\n%s%s", tc.name, tc.args, code, tc.code, out, errs)
+		}
+		if tc.stderr {
+			if out != "" {
+				t.Errorf("%s: an error printed to stdout: %q", tc.name, out)
+			}
+			out = errs
+		}
+		golden(t, tc.name, strings.ReplaceAll(out, tc.h.dir, "$HOME"))
+	}
+
+	// --lang and the config choose over LANG; a bad --lang is a usage error.
+	if out, _, _ := ru.run("--help", "--lang", "en"); out != h.ok("--help") {
+		t.Errorf("--lang en under LANG=ru:\n%s", out)
+	}
+	if err := os.MkdirAll(filepath.Join(h.dir, "config", "fastcheck"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, "config", "fastcheck", "config.json"), []byte(`{"lang": "ru"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out := h.ok("--help"); out != ru.ok("--help", "--lang", "ru") || !strings.Contains(out, "Использование") {
+		t.Errorf("the config's lang is not Russian:\n%s", out)
+	}
+	if out := h.ok("--help", "--lang", "en"); !strings.HasPrefix(out, "Usage:") {
+		t.Errorf("--lang en over the config's ru:\n%s", out)
+	}
+	for _, args := range [][]string{{"--lang"}, {"--lang", "de", "balance"}, {"balance", "--lang=x"}} {
+		if _, errs, code := h.run(args...); code != exitUsage || !strings.Contains(errs, "--lang") {
+			t.Errorf("%v: exit %d\n%s", args, code, errs)
+		}
+	}
 }

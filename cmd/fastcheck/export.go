@@ -17,28 +17,19 @@ import (
 func exportCommand() cliCommand {
 	return cliCommand{
 		name:    "export",
-		summary: "export your history and active checks as CSV or JSON",
-		about: `Writes every active check and every history row, to standard output or to
---output (created with mode 0600). Check codes are left out unless
---with-codes is given: whoever has a number and its code can take the money.
-
-CSV has a header row and one row per check: list (active or history),
-fastcheck, type, status, amount (major units, like 1580.00), amount_minor,
-currency, code, created_at, expiration, used_at, accepted_at, resolved_at.
-Fields a spreadsheet would run as a formula are prefixed with '.
-JSON is {"exportedAt", "profile", "server", "active": [...], "history": [...]}
-with the API's field names. --json is the same as --format json.`,
+		summary: tr.T("cli.export.summary"),
+		about:   tr.T("cli.export.about"),
 		examples: []string{
 			"fastcheck export --format csv > checks.csv",
 			"fastcheck export --format json --output backup.json --with-codes",
 		},
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
-			format := fs.String("format", "", "`FORMAT`: csv or json (default csv; json with --json)")
-			output := fs.String("output", "", "write to `FILE` (mode 0600) instead of standard output")
-			withCodes := fs.Bool("with-codes", false, "include the codes of active checks")
+			format := fs.String("format", "", tr.T("cli.export.flagformat"))
+			output := fs.String("output", "", tr.T("cli.export.flagoutput"))
+			withCodes := fs.Bool("with-codes", false, tr.T("cli.export.flagcodes"))
 			return func(args []string) int {
 				if len(args) > 0 {
-					return usageError("export", "unexpected argument %q", args[0])
+					return usageError("export", "cli.unexpectedarg", args[0])
 				}
 				switch {
 				case *format == "" && g.json:
@@ -46,9 +37,9 @@ with the API's field names. --json is the same as --format json.`,
 				case *format == "":
 					*format = "csv"
 				case *format != "csv" && *format != "json":
-					return usageError("export", "--format must be csv or json, not %q", *format)
+					return usageError("export", "cli.export.badformat", *format)
 				case *format == "csv" && g.json:
-					return usageError("export", "--json and --format csv disagree; pick one")
+					return usageError("export", "cli.export.disagree")
 				}
 				w, err := g.loggedIn()
 				if err != nil {
@@ -90,8 +81,8 @@ with the API's field names. --json is the same as --format json.`,
 					return failCLI("export", err, w.set)
 				}
 				if !g.json {
-					fmt.Fprintf(os.Stderr, "Exported %s and %s to %s.\n",
-						plural(len(active), "active check", "active checks"), plural(len(history), "history row", "history rows"), *output)
+					fmt.Fprintln(os.Stderr, tr.Tf("cli.export.done",
+						tr.N("cli.export.active", int64(len(active)), len(active)), tr.N("cli.export.rows", int64(len(history)), len(history)), *output))
 				}
 				return exitOK
 			}

@@ -31,16 +31,21 @@ func commands() []command {
 		cmds = append(cmds, command{c.name, c.summary, func(args []string) int { return runCLI(c, args) }})
 	}
 	return append(cmds,
-		command{"wallet", "open the wallet (the same as fastcheck with no arguments)", cmdWallet},
-		command{"demo", "the whole system on this machine: embedded server, demo users, the wallet", cmdDemo},
-		command{"server", "run the reference server (and `server audit`)", cmdServer},
-		command{"phone", "act as the phone app: register an identity, approve a login", cmdPhone},
-		command{"ssh", "serve the wallet over SSH: a wallet of their own for every visitor", cmdSSH},
-		command{"briacoin-sim", "run a Briacoin service simulator (and `briacoin-sim pay`)", cmdBriacoinSim},
+		command{"wallet", tr.T("cli.wallet.summary"), cmdWallet},
+		command{"demo", tr.T("cli.demo.summary"), cmdDemo},
+		command{"server", tr.T("cli.server.summary"), cmdServer},
+		command{"phone", tr.T("cli.phone.summary"), cmdPhone},
+		command{"ssh", tr.T("cli.ssh.summary"), cmdSSH},
+		command{"briacoin-sim", tr.T("cli.briacoinsim.summary"), cmdBriacoinSim},
 	)
 }
 
 func run(args []string) int {
+	lang, args, bad, ok := takeLang(args)
+	setLanguage(lang)
+	if !ok {
+		return langUsage(bad)
+	}
 	if len(args) == 0 {
 		if isTerminal(os.Stdin) && isTerminal(os.Stdout) {
 			return cmdWallet(nil)
@@ -67,22 +72,18 @@ func run(args []string) int {
 			return c.run(args[1:])
 		}
 	}
-	fmt.Fprintf(os.Stderr, "fastcheck: unknown command %q\n\n", args[0])
+	fmt.Fprintf(os.Stderr, "fastcheck: %s\n\n", tr.Tf("cli.unknowncommand", args[0]))
 	usage(os.Stderr)
 	return exitUsage
 }
 
 func usage(w *os.File) {
-	fmt.Fprintln(w, "Usage: fastcheck <command> [flags]")
+	fmt.Fprintln(w, tr.T("cli.usage"))
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Commands:")
+	fmt.Fprintln(w, tr.T("cli.usage.commands"))
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Every wallet command takes --json (machine-readable output only), --profile NAME")
-	fmt.Fprintln(w, "and --server URL. Exit codes: 0 ok, 1 error, 2 usage, 3 not logged in,")
-	fmt.Fprintln(w, "4 not found or wrong code.")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Run 'fastcheck <command> --help' for a command's flags and examples.")
+	fmt.Fprintln(w, tr.T("cli.usage.more"))
 }

@@ -22,21 +22,8 @@ func topupCommand() cliCommand {
 	return cliCommand{
 		name:     "topup",
 		synopsis: "bank|briacoin AMOUNT | status ID",
-		summary:  "add money to your balance by bank card or Briacoin",
-		about: `Starts a top-up of AMOUNT (major units of your balance's currency, like
-create takes them).
-
-  bank      prints the bank's payment page URL, and a QR code of it to pay on
-            a phone; open it, pay with a card, and the money arrives once the
-            bank confirms.
-  briacoin  prints the wallet address to pay and the exact coins, with a QR
-            code of the address; the money arrives as the coins do, in parts
-            if you pay in parts (new -> part -> close).
-
---wait blocks until the money is credited, showing each change, then the
-new balance; it exits 1 if the payment is declined or expires. "topup
-status ID" shows one top-up (with --wait, waits for it). --json prints the
-API's top-up object; with --wait one object per change, one per line.`,
+		summary:  tr.T("cli.topup.summary"),
+		about:    tr.T("cli.topup.about"),
 		examples: []string{
 			"fastcheck topup bank 1000 --wait",
 			"fastcheck topup briacoin 250.50",
@@ -44,15 +31,15 @@ API's top-up object; with --wait one object per change, one per line.`,
 			"fastcheck topup briacoin 100 --json | jq -r .wallet",
 		},
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
-			wait := fs.Bool("wait", false, "wait until the money is credited (or the payment fails)")
-			noQR := fs.Bool("no-qr", false, "print the URL or address only, without the QR code")
+			wait := fs.Bool("wait", false, tr.T("cli.topup.flagwait"))
+			noQR := fs.Bool("no-qr", false, tr.T("cli.topup.flagnoqr"))
 			return func(args []string) int {
 				if len(args) != 2 {
-					return usageError("topup", "give a method and an amount, like: fastcheck topup bank 1000 (or: fastcheck topup status ID)")
+					return usageError("topup", "cli.topup.args")
 				}
 				method := strings.ToLower(args[0])
 				if method != "status" && method != api.MethodBank && method != api.MethodBriacoin {
-					return usageError("topup", "the method is bank or briacoin, not %q", args[0])
+					return usageError("topup", "cli.topup.badmethod", args[0])
 				}
 				w, err := g.loggedIn()
 				if err != nil {
@@ -72,7 +59,7 @@ API's top-up object; with --wait one object per change, one per line.`,
 					}
 					amount, err := api.ParseMajor(args[1], b.Currency)
 					if err != nil {
-						return usageError("topup", "%v", err)
+						return usageError("topup", "%s", tr.AmountProblem(args[1], b.Currency))
 					}
 					if tp, err = w.c.Topup(ctx, method, amount, b.Currency); err != nil {
 						return failCLI("topup", err, w.set)
@@ -87,7 +74,7 @@ API's top-up object; with --wait one object per change, one per line.`,
 				}
 				if !g.json {
 					showTopup(os.Stdout, tp, method == "status", *noQR)
-					fmt.Println("\nWaiting for the payment… (Ctrl+C stops waiting; the top-up stays open)")
+					fmt.Println("\n" + tr.T("cli.topup.waiting"))
 				}
 				shown := ""
 				if !g.json && method == "status" {
@@ -106,13 +93,13 @@ API's top-up object; with --wait one object per change, one per line.`,
 				}
 				if final.Status != api.TopupClose {
 					if !g.json {
-						fmt.Fprintf(os.Stderr, "fastcheck topup: the payment %s; %s credited\n", final.Status, money(final.Credited, final.Currency))
+						fmt.Fprintf(os.Stderr, "fastcheck topup: %s\n", tr.Tf("cli.topup.notclosed", topupWord(final.Status), money(final.Credited, final.Currency)))
 					}
 					return exitError
 				}
 				if !g.json {
 					if b, err := w.c.Balance(ctx); err == nil {
-						fmt.Printf("Balance: %s\n", money(b.Balance, b.Currency))
+						fmt.Println(tr.Tf("cli.balance.line", money(b.Balance, b.Currency)))
 					}
 				}
 				return exitOK
@@ -127,35 +114,35 @@ func showTopup(out io.Writer, tp api.Topup, status, noQR bool) {
 	amount := money(tp.Amount, tp.Currency)
 	switch {
 	case status:
-		kv := []string{"Top-up", client.Sanitize(tp.ID), "Method", client.Sanitize(tp.Method), "Status", topupProgress(tp)}
+		kv := []string{tr.T("cli.topup.id"), client.Sanitize(tp.ID), tr.T("cli.topup.method"), methodWord(tp.Method), tr.T("cli.check.status"), topupProgress(tp)}
 		if tp.PaymentURL != "" && tp.Status == api.TopupNew {
-			kv = append(kv, "Pay at", client.Sanitize(tp.PaymentURL))
+			kv = append(kv, tr.T("cli.topup.payat"), client.Sanitize(tp.PaymentURL))
 		}
 		if tp.Wallet != "" && !tp.Done() {
-			kv = append(kv, "Wallet", client.Sanitize(tp.Wallet), "Coins", client.Sanitize(tp.Coins))
+			kv = append(kv, tr.T("cli.topup.wallet"), client.Sanitize(tp.Wallet), tr.T("cli.topup.coins"), client.Sanitize(tp.Coins))
 		}
 		fields(out, kv...)
 	case tp.Method == api.MethodBriacoin:
-		fmt.Fprintf(out, "Top-up of %s by Briacoin: send exactly %s coins to this wallet.\n", amount, client.Sanitize(tp.Coins))
+		fmt.Fprintln(out, tr.Tf("cli.topup.coinhead", amount, client.Sanitize(tp.Coins)))
 		if !noQR {
 			fmt.Fprint(out, qrText(tp.Wallet, colors))
 		}
 		fields(out,
-			"  Wallet", client.Sanitize(tp.Wallet),
-			"  Coins", client.Sanitize(tp.Coins),
-			"  Rate", client.Sanitize(tp.Rate),
-			"  Order", fmt.Sprint(tp.OrderID),
-			"  Top-up", client.Sanitize(tp.ID))
-		fmt.Fprintln(out, "You may pay in parts; each part is credited as it arrives.")
+			"  "+tr.T("cli.topup.wallet"), client.Sanitize(tp.Wallet),
+			"  "+tr.T("cli.topup.coins"), client.Sanitize(tp.Coins),
+			"  "+tr.T("cli.topup.rate"), client.Sanitize(tp.Rate),
+			"  "+tr.T("cli.topup.order"), fmt.Sprint(tp.OrderID),
+			"  "+tr.T("cli.topup.id"), client.Sanitize(tp.ID))
+		fmt.Fprintln(out, tr.T("cli.topup.parts"))
 	default:
-		fmt.Fprintf(out, "Top-up of %s by bank card: pay on the bank's page (open the link, or scan the code with a phone).\n", amount)
+		fmt.Fprintln(out, tr.Tf("cli.topup.bankhead", amount))
 		if !noQR {
 			fmt.Fprint(out, qrText(tp.PaymentURL, colors))
 		}
 		fields(out,
-			"  Pay at", client.Sanitize(tp.PaymentURL),
-			"  Bank transaction", client.Sanitize(tp.TransactionID),
-			"  Top-up", client.Sanitize(tp.ID))
+			"  "+tr.T("cli.topup.payat"), client.Sanitize(tp.PaymentURL),
+			"  "+tr.T("cli.topup.banktxn"), client.Sanitize(tp.TransactionID),
+			"  "+tr.T("cli.topup.id"), client.Sanitize(tp.ID))
 	}
 }
 
@@ -165,18 +152,18 @@ func topupProgress(t api.Topup) string {
 	cur := t.Currency
 	switch t.Status {
 	case api.TopupNew:
-		return "new: waiting for the payment"
+		return tr.T("cli.topup.new")
 	case api.TopupPart:
 		if t.Method == api.MethodBriacoin {
-			return fmt.Sprintf("part: %s of %s coins paid, %s credited", client.Sanitize(t.CoinsPaid), client.Sanitize(t.Coins), money(t.Credited, cur))
+			return tr.Tf("cli.topup.partcoins", client.Sanitize(t.CoinsPaid), client.Sanitize(t.Coins), money(t.Credited, cur))
 		}
-		return fmt.Sprintf("part: %s credited", money(t.Credited, cur))
+		return tr.Tf("cli.topup.part", money(t.Credited, cur))
 	case api.TopupClose:
-		return fmt.Sprintf("close: %s credited", money(t.Credited, cur))
+		return tr.Tf("cli.topup.close", money(t.Credited, cur))
 	case api.TopupDeclined:
-		return "declined: nothing was charged"
+		return tr.T("cli.topup.declined")
 	case api.TopupExpired:
-		return fmt.Sprintf("expired: %s credited", money(t.Credited, cur))
+		return tr.Tf("cli.topup.expired", money(t.Credited, cur))
 	}
 	return client.Sanitize(t.Status)
 }
@@ -191,38 +178,28 @@ func withdrawCommand() cliCommand {
 	return cliCommand{
 		name:     "withdraw",
 		synopsis: "WALLET AMOUNT | status REF",
-		summary:  "send money from your balance to a Briacoin wallet",
-		about: `Sends AMOUNT (major units of your balance's currency) to a Briacoin
-WALLET, as coins at the server's rate. The money leaves your balance at
-once and is held until the service confirms the transfer (then the txid is
-shown) or refuses it (then it comes back). If the service's answer is lost,
-the server reconciles the transfer; the money is held meanwhile, never lost
-and never sent twice.
-
-Asks first unless --yes; without a terminal, --yes is required. Waits for
-the outcome up to --timeout. "withdraw status REF" shows one withdrawal.
---json (with --yes) prints the API's withdrawal object. Exits 1 when the
-withdrawal failed or its outcome is not known yet.`,
+		summary:  tr.T("cli.withdraw.summary"),
+		about:    tr.T("cli.withdraw.about"),
 		examples: []string{
 			"fastcheck withdraw BN9VuoMSk3LfVdars9PUntmv8r5ckHKnUZ 500",
 			"fastcheck withdraw BN9VuoMSk3LfVdars9PUntmv8r5ckHKnUZ 12.50 --yes --json | jq -r .txid",
 			"fastcheck withdraw status W1A2B3C4D5E6F708192A3B4C5D6E7F80",
 		},
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
-			yes := fs.Bool("yes", false, "withdraw without asking")
+			yes := fs.Bool("yes", false, tr.T("cli.withdraw.flagyes"))
 			return func(args []string) int {
 				if len(args) != 2 {
-					return usageError("withdraw", "give a wallet and an amount, like: fastcheck withdraw BN9VuoMSk3LfVdars9PUntmv8r5ckHKnUZ 500")
+					return usageError("withdraw", "cli.withdraw.args")
 				}
 				if args[0] == "status" {
 					return withdrawStatus(g, strings.TrimSpace(args[1]))
 				}
 				wallet := strings.TrimSpace(args[0])
 				if err := briacoin.CheckWallet(wallet); err != nil {
-					return usageError("withdraw", "%s", strings.TrimPrefix(err.Error(), "briacoin: "))
+					return usageError("withdraw", "cli.withdraw.badwallet", api.Truncate(wallet, 64))
 				}
 				if g.json && !*yes {
-					return usageError("withdraw", "--json needs --yes (there is no one to ask)")
+					return usageError("withdraw", "cli.jsonneedsyes")
 				}
 				w, err := g.loggedIn()
 				if err != nil {
@@ -236,16 +213,16 @@ withdrawal failed or its outcome is not known yet.`,
 				}
 				amount, err := api.ParseMajor(args[1], b.Currency)
 				if err != nil {
-					return usageError("withdraw", "%v", err)
+					return usageError("withdraw", "%s", tr.AmountProblem(args[1], b.Currency))
 				}
 				if !*yes {
-					ok, err := confirm(os.Stdin, os.Stdout, fmt.Sprintf("Send %s from your balance (%s) to Briacoin wallet %s? [y/N] ",
-						money(amount, b.Currency), money(b.Balance, b.Currency), wallet))
+					ok, err := confirm(os.Stdin, os.Stdout, tr.Tf("cli.withdraw.ask",
+						money(amount, b.Currency), money(b.Balance, b.Currency), wallet)+" "+tr.T("cli.yesno")+" ")
 					if err != nil {
 						return failCLI("withdraw", err, w.set)
 					}
 					if !ok {
-						fmt.Println("Not withdrawn.")
+						fmt.Println(tr.T("cli.withdraw.no"))
 						return exitError
 					}
 				}
@@ -255,7 +232,7 @@ withdrawal failed or its outcome is not known yet.`,
 				}
 				if !wd.Final() {
 					if !g.json {
-						fmt.Printf("Withdrawal %s is %s; waiting for the service…\n", client.Sanitize(wd.Ref), client.Sanitize(wd.Status))
+						fmt.Println(tr.Tf("cli.withdraw.waiting", client.Sanitize(wd.Ref), withdrawWord(wd.Status)))
 					}
 					if got, err := w.c.WaitWithdrawal(ctx, wd.Ref, time.Second, nil); err == nil {
 						wd = got
@@ -295,22 +272,53 @@ func showWithdrawal(g *globals, wd api.Withdrawal) int {
 		printJSON(wd)
 		return code
 	}
-	what := fmt.Sprintf("%s (%s coins) to %s", money(wd.Amount, wd.Currency), client.Sanitize(wd.Coins), client.Sanitize(wd.Wallet))
+	what := tr.Tf("cli.withdraw.what", money(wd.Amount, wd.Currency), client.Sanitize(wd.Coins), client.Sanitize(wd.Wallet))
 	switch wd.Status {
 	case api.WithdrawSent:
-		fmt.Printf("Sent %s.\n", what)
-		fields(os.Stdout, "  Txid", client.Sanitize(wd.TxID), "  Reference", client.Sanitize(wd.Ref))
+		fmt.Println(tr.Tf("cli.withdraw.sent", what))
+		fields(os.Stdout, "  "+tr.T("cli.withdraw.txid"), client.Sanitize(wd.TxID), "  "+tr.T("cli.withdraw.ref"), client.Sanitize(wd.Ref))
 	case api.WithdrawFailed:
-		fmt.Printf("The withdrawal of %s failed: %s\n", what, client.Sanitize(wd.Reason))
+		fmt.Println(tr.Tf("cli.withdraw.failed", what, client.Sanitize(wd.Reason)))
 	case api.WithdrawUnknown:
-		fmt.Printf("The outcome of the withdrawal of %s is not known yet: %s.\nThe money is held, not lost, and will not be sent twice. Check again with: fastcheck withdraw status %s\n",
-			what, client.Sanitize(wd.Reason), client.Sanitize(wd.Ref))
+		fmt.Println(tr.Tf("cli.withdraw.unknown", what, client.Sanitize(wd.Reason), client.Sanitize(wd.Ref)))
 	default:
-		fmt.Printf("The withdrawal of %s is still %s. Check again with: fastcheck withdraw status %s\n",
-			what, client.Sanitize(wd.Status), client.Sanitize(wd.Ref))
+		fmt.Println(tr.Tf("cli.withdraw.pending", what, withdrawWord(wd.Status), client.Sanitize(wd.Ref)))
 	}
 	if wd.Balance != nil {
-		fmt.Printf("Balance: %s\n", money(*wd.Balance, wd.Currency))
+		fmt.Println(tr.Tf("cli.balance.line", money(*wd.Balance, wd.Currency)))
 	}
 	return code
+}
+
+// methodWord is a top-up method (a JSON value) in words.
+func methodWord(m string) string {
+	switch m {
+	case api.MethodBank:
+		return tr.T("cli.topup.bank")
+	case api.MethodBriacoin:
+		return "Briacoin"
+	}
+	return client.Sanitize(m)
+}
+
+// topupWord is a top-up's status (a JSON value) in words.
+func topupWord(status string) string {
+	switch status {
+	case api.TopupDeclined:
+		return tr.T("cli.topup.statusdeclined")
+	case api.TopupExpired:
+		return tr.T("cli.topup.statusexpired")
+	}
+	return client.Sanitize(status)
+}
+
+// withdrawWord is a withdrawal's status (a JSON value) in words.
+func withdrawWord(status string) string {
+	switch status {
+	case api.WithdrawPending:
+		return tr.T("cli.withdraw.statuspending")
+	case api.WithdrawUnknown:
+		return tr.T("cli.withdraw.statusunknown")
+	}
+	return client.Sanitize(status)
 }

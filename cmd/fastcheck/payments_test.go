@@ -96,7 +96,7 @@ func TestCLIPayments(t *testing.T) {
 	if last := states[len(states)-1]; last.Credited != 10_000 {
 		t.Fatalf("final state %+v", last)
 	}
-	if out := alice.ok("balance"); !strings.Contains(out, "150,100.00 RUB") {
+	if out := alice.ok("balance"); !strings.Contains(out, "RUB 150,100.00") {
 		t.Fatalf("balance after the Briacoin top-up:\n%s", out)
 	}
 	if _, errs, code := alice.run("briacoin-sim", "pay", "--sim", sim, "BN9VuoMSk3LfVdars9PUntmv8r5ckHKnUZ", "1"); code != exitNotFound {
@@ -116,7 +116,7 @@ func TestCLIPayments(t *testing.T) {
 	}
 	resp.Body.Close()
 	out = alice.ok("topup", "status", id, "--wait")
-	if !strings.Contains(out, "close: 25.00 RUB credited") || !strings.Contains(out, "Balance: 150,125.00 RUB") {
+	if !strings.Contains(out, "close: RUB 25.00 credited") || !strings.Contains(out, "Balance: RUB 150,125.00") {
 		t.Fatalf("topup status --wait:\n%s", out)
 	}
 
@@ -133,7 +133,7 @@ func TestCLIPayments(t *testing.T) {
 		t.Fatalf("withdraw --json: %+v", wd)
 	}
 	out = alice.ok("withdraw", "status", wd.Ref)
-	if !strings.Contains(out, "Sent 50.00 RUB (0.5 coins)") || !strings.Contains(out, wd.TxID) {
+	if !strings.Contains(out, "Sent RUB 50.00 (0.5 coins)") || !strings.Contains(out, wd.TxID) {
 		t.Fatalf("withdraw status:\n%s", out)
 	}
 	if _, errs, code := alice.run("withdraw", "BN9VuoMSk3LfVdars9PUntmv8r5ckHKnUZ", "10000000", "--yes"); code != exitError || !strings.Contains(errs, "insufficient funds") {

@@ -219,7 +219,7 @@ func cmdPhoneApprove(args []string) int {
 // confirm asks a yes/no question on a terminal.
 func confirm(in *os.File, out io.Writer, question string) (bool, error) {
 	if !term.IsTerminal(int(in.Fd())) {
-		return false, errors.New("confirmation needed, but standard input is not a terminal; pass --yes")
+		return false, errors.New(tr.T("cli.confirm.noterminal"))
 	}
 	fmt.Fprint(out, question)
 	line, err := bufio.NewReader(in).ReadString('\n')
@@ -227,7 +227,7 @@ func confirm(in *os.File, out io.Writer, question string) (bool, error) {
 		return false, err
 	}
 	a := strings.ToLower(strings.TrimSpace(line))
-	return a == "y" || a == "yes", nil
+	return a == "y" || a == "yes" || a == "д" || a == "да", nil
 }
 
 // reorder moves flags before positional arguments, so
@@ -277,8 +277,10 @@ func printJSON(v any) int {
 	return exitOK
 }
 
-func usageError(cmd, format string, a ...any) int {
-	fmt.Fprintf(os.Stderr, "fastcheck %s: %s\nRun 'fastcheck %s --help' for usage.\n", cmd, fmt.Sprintf(format, a...), cmd)
+// usageError reports a usage error: the message id (or, for text not yet
+// in the catalog, a format) with a, in the run's language.
+func usageError(cmd, id string, a ...any) int {
+	fmt.Fprintf(os.Stderr, "fastcheck %s: %s\n%s\n", cmd, tr.Tf(id, a...), tr.Tf("cli.seehelp", cmd))
 	return exitUsage
 }
 

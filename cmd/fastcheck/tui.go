@@ -25,20 +25,15 @@ func cmdWallet(args []string) int {
 	fs := flag.NewFlagSet("fastcheck wallet", flag.ContinueOnError)
 	var g globals
 	g.register(fs, globalsAll)
-	lang := fs.String("lang", "", "language of the wallet: en or ru (default from LANG)")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: fastcheck [wallet] [flags]
+		fmt.Fprint(fs.Output(), tr.T("cli.wallet.usage")+`
 
-Opens the wallet: the login QR, then balance, active checks and history.
-With no server configured, the first screen offers the demo.
-
-Examples:
+`+tr.T("cli.help.examples")+`
   fastcheck
   fastcheck wallet --profile work
   FASTCHECK_SERVER=https://fastcheck.store/api fastcheck
 
-Flags:
-`)
+`+tr.T("cli.help.flags")+"\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -47,13 +42,13 @@ Flags:
 	g.given = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { g.given[f.Name] = true })
 	if !isTerminal(os.Stdin) || !isTerminal(os.Stdout) {
-		return usageError("wallet", "the wallet needs a terminal; for scripts use the commands (fastcheck --help)")
+		return usageError("wallet", "cli.wallet.noterminal")
 	}
 	_, set, err := g.settings()
 	if err != nil {
 		return failCLI("wallet", err, set)
 	}
-	opts := tui.Options{Lang: *lang}
+	opts := tui.Options{Lang: tr.Lang()}
 	if set.ServerFrom != "default" {
 		// Warnings about insecure storage go out before the screen
 		// takes over; during it they would tear the frame.
@@ -86,10 +81,10 @@ Flags:
 	defer stop()
 	err = tui.Run(ctx, opts, os.Stdin, os.Stdout)
 	if errors.Is(err, tui.ErrDemoRequested) {
-		return runDemo(ctx, "127.0.0.1:8080", "", *lang, os.Stderr)
+		return runDemo(ctx, "127.0.0.1:8080", "", tr.Lang(), os.Stderr)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintf(os.Stderr, "fastcheck: %v\n", err)
+		fmt.Fprintf(os.Stderr, "fastcheck: %s\n", describe(err))
 		return exitError
 	}
 	return exitOK
@@ -99,34 +94,27 @@ Flags:
 // server with the demo users, and the wallet against it.
 func cmdDemo(args []string) int {
 	fs := flag.NewFlagSet("fastcheck demo", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8080", "where the embedded server listens; if that port is taken, any free one")
-	db := fs.String("db", "", "keep the demo's database in this SQLite file (default: a new temporary one)")
-	lang := fs.String("lang", "", "language of the wallet: en or ru (default from LANG)")
+	addr := fs.String("addr", "127.0.0.1:8080", tr.T("cli.demo.flagaddr"))
+	db := fs.String("db", "", tr.T("cli.demo.flagdb"))
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: fastcheck demo [flags]
+		fmt.Fprint(fs.Output(), tr.Tf("cli.demo.usage", tr.Money(15000000, "RUB"))+`
 
-Starts an embedded reference server with the demo users alice and bob
-(150,000.00 RUB each) and opens the wallet against it. On the login
-screen, press the demo key to approve as alice, or from a second terminal:
-  fastcheck phone approve --demo bob --server URL <session id>
-
-Examples:
+`+tr.T("cli.help.examples")+`
   fastcheck demo
   fastcheck demo --addr 127.0.0.1:8080 --db ~/fastcheck-demo.db
 
-Flags:
-`)
+`+tr.T("cli.help.flags")+"\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
 	if !isTerminal(os.Stdin) || !isTerminal(os.Stdout) {
-		return usageError("demo", "the demo wallet needs a terminal; for a headless demo server run: fastcheck server --demo")
+		return usageError("demo", "cli.demo.noterminal")
 	}
 	ctx, stop := (&globals{}).context(false)
 	defer stop()
-	return runDemo(ctx, *addr, *db, *lang, os.Stderr)
+	return runDemo(ctx, *addr, *db, tr.Lang(), os.Stderr)
 }
 
 // runDemo starts the embedded server, then the wallet. The server logs to
@@ -161,6 +149,6 @@ func runDemo(ctx context.Context, addr, dbPath, lang string, errOut io.Writer) i
 		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
 		return exitError
 	}
-	fmt.Fprintf(errOut, "Demo ended. The server's log was %s.\n", d.LogPath)
+	fmt.Fprintln(errOut, tr.Tf("cli.demo.ended", d.LogPath))
 	return exitOK
 }

@@ -19,9 +19,8 @@ import (
 func balanceCommand() cliCommand {
 	return cliCommand{
 		name:    "balance",
-		summary: "show your balance",
-		about: `Shows the balance of the logged-in account. --json prints the API's answer:
-{"balance": <minor units>, "currency": "RUB"}.`,
+		summary: tr.T("cli.balance.summary"),
+		about:   tr.T("cli.balance.about"),
 		examples: []string{
 			"fastcheck balance",
 			"fastcheck balance --json | jq .balance",
@@ -29,7 +28,7 @@ func balanceCommand() cliCommand {
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
 			return func(args []string) int {
 				if len(args) > 0 {
-					return usageError("balance", "unexpected argument %q", args[0])
+					return usageError("balance", "cli.unexpectedarg", args[0])
 				}
 				w, err := g.loggedIn()
 				if err != nil {
@@ -44,7 +43,7 @@ func balanceCommand() cliCommand {
 				if g.json {
 					return printJSON(b)
 				}
-				fmt.Printf("Balance: %s\n", money(b.Balance, b.Currency))
+				fmt.Println(tr.Tf("cli.balance.line", money(b.Balance, b.Currency)))
 				return exitOK
 			}
 		},
@@ -54,10 +53,8 @@ func balanceCommand() cliCommand {
 func activeCommand() cliCommand {
 	return cliCommand{
 		name:    "active",
-		summary: "list your active checks, with their codes",
-		about: `Lists the checks you created that nobody has accepted yet, with their codes,
-newest first. A locked check (too many wrong codes) can only be cancelled.
---json prints {"checks": [...]} with the API's fields.`,
+		summary: tr.T("cli.active.summary"),
+		about:   tr.T("cli.active.about"),
 		examples: []string{
 			"fastcheck active",
 			"fastcheck active --json | jq -r '.checks[] | .fastcheck + \" \" + .code'",
@@ -65,7 +62,7 @@ newest first. A locked check (too many wrong codes) can only be cancelled.
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
 			return func(args []string) int {
 				if len(args) > 0 {
-					return usageError("active", "unexpected argument %q", args[0])
+					return usageError("active", "cli.unexpectedarg", args[0])
 				}
 				w, err := g.loggedIn()
 				if err != nil {
@@ -88,21 +85,21 @@ newest first. A locked check (too many wrong codes) can only be cancelled.
 					return printJSON(api.ActiveChecks{Checks: checks})
 				}
 				if len(checks) == 0 {
-					fmt.Println("No active checks.")
+					fmt.Println(tr.T("cli.active.none"))
 					return exitOK
 				}
-				t := table{head: []string{"NUMBER", "AMOUNT", "CODE", "CREATED", "EXPIRES", "STATUS"}, right: map[int]bool{1: true}}
+				t := table{head: []string{tr.T("cli.col.number"), tr.T("cli.col.amount"), tr.T("cli.col.code"), tr.T("cli.col.created"), tr.T("cli.col.expires"), tr.T("cli.col.status")}, right: map[int]bool{1: true}}
 				sum := map[string]int64{}
 				for _, c := range checks {
-					status := client.Sanitize(c.Status)
+					status := stateWord(c.Status)
 					if c.Locked {
-						status = "locked (cancel it to get the money back)"
+						status = tr.T("cli.active.locked")
 					}
 					t.add(client.Sanitize(c.Fastcheck), money(c.Amount, c.Currency), client.Sanitize(c.Code), when(c.CreatedAt), when(c.Expiration), status)
 					sum[c.Currency] += c.Amount
 				}
 				t.write(os.Stdout)
-				fmt.Printf("\n%s, %s in total.\n", plural(len(checks), "active check", "active checks"), totals(sum))
+				fmt.Println("\n" + tr.N("cli.active.total", int64(len(checks)), len(checks), totals(sum)))
 				return exitOK
 			}
 		},
@@ -112,27 +109,22 @@ newest first. A locked check (too many wrong codes) can only be cancelled.
 func historyCommand() cliCommand {
 	return cliCommand{
 		name:    "history",
-		summary: "list used, expired and cancelled checks you created or accepted",
-		about: `Lists the checks that are over: used, expired or cancelled, both those you
-created and those you accepted, newest first. DATE is when the check was
-used, accepted, expired or cancelled; --since and --until filter on it and
-take a date (2026-01-19, local time), an RFC 3339 time, "today",
-"yesterday", or an age such as 7d or 36h. --until's date is inclusive.
---json prints {"checks": [...]} with the API's fields, filtered the same way.`,
+		summary: tr.T("cli.history.summary"),
+		about:   tr.T("cli.history.about"),
 		examples: []string{
 			"fastcheck history",
 			"fastcheck history --type accepted --since 7d",
 			"fastcheck history --status expired --since 2026-01-01 --until 2026-01-31 --json",
 		},
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
-			typ := fs.String("type", "", "only checks of this `TYPE`: created|accepted")
-			status := fs.String("status", "", "only checks in this `STATE`: used|expired|cancelled")
-			since := fs.String("since", "", "only checks that ended at or after `WHEN` (a date, time or age)")
-			until := fs.String("until", "", "only checks that ended on or before `WHEN`")
-			limit := fs.Int("limit", 0, "show at most `N` checks (newest first); 0 means all")
+			typ := fs.String("type", "", tr.T("cli.history.flagtype"))
+			status := fs.String("status", "", tr.T("cli.history.flagstatus"))
+			since := fs.String("since", "", tr.T("cli.history.flagsince"))
+			until := fs.String("until", "", tr.T("cli.history.flaguntil"))
+			limit := fs.Int("limit", 0, tr.T("cli.history.flaglimit"))
 			return func(args []string) int {
 				if len(args) > 0 {
-					return usageError("history", "unexpected argument %q", args[0])
+					return usageError("history", "cli.unexpectedarg", args[0])
 				}
 				var f historyFilter
 				var err error
@@ -140,13 +132,13 @@ take a date (2026-01-19, local time), an RFC 3339 time, "today",
 				case "", api.TypeCreated, api.TypeAccepted:
 					f.typ = *typ
 				default:
-					return usageError("history", "--type must be created or accepted, not %q", *typ)
+					return usageError("history", "cli.history.badtype", *typ)
 				}
 				switch *status {
 				case "", api.CheckUsed, api.CheckExpired, api.CheckCancelled:
 					f.status = *status
 				default:
-					return usageError("history", "--status must be used, expired or cancelled, not %q", *status)
+					return usageError("history", "cli.history.badstatus", *status)
 				}
 				now := time.Now()
 				if f.since, err = parseWhen(*since, false, now); err != nil {
@@ -156,7 +148,7 @@ take a date (2026-01-19, local time), an RFC 3339 time, "today",
 					return usageError("history", "--until: %v", err)
 				}
 				if *limit < 0 {
-					return usageError("history", "--limit must not be negative")
+					return usageError("history", "cli.history.badlimit")
 				}
 				w, err := g.loggedIn()
 				if err != nil {
@@ -177,15 +169,15 @@ take a date (2026-01-19, local time), an RFC 3339 time, "today",
 				}
 				if len(rows) == 0 {
 					if len(all) == 0 {
-						fmt.Println("No history yet.")
+						fmt.Println(tr.T("cli.history.none"))
 					} else {
-						fmt.Printf("No checks match (%s in the history).\n", plural(len(all), "check", "checks"))
+						fmt.Println(tr.N("cli.history.nomatch", int64(len(all)), len(all)))
 					}
 					return exitOK
 				}
-				t := table{head: []string{"DATE", "TYPE", "NUMBER", "AMOUNT", "STATUS"}, right: map[int]bool{3: true}}
+				t := table{head: []string{tr.T("cli.col.date"), tr.T("cli.col.type"), tr.T("cli.col.number"), tr.T("cli.col.amount"), tr.T("cli.col.status")}, right: map[int]bool{3: true}}
 				for _, h := range rows {
-					t.add(when(historyDate(h)), client.Sanitize(h.Type), client.Sanitize(h.Fastcheck), money(h.Amount, h.Currency), client.Sanitize(h.Status))
+					t.add(when(historyDate(h)), typeWord(h.Type), client.Sanitize(h.Fastcheck), money(h.Amount, h.Currency), stateWord(h.Status))
 				}
 				t.write(os.Stdout)
 				return exitOK
@@ -278,17 +270,15 @@ func parseWhen(s string, end bool, now time.Time) (time.Time, error) {
 	} else if d, err := time.ParseDuration(s); err == nil && d >= 0 {
 		return now.Add(-d), nil
 	}
-	return time.Time{}, fmt.Errorf("%q is not a date (2026-01-19), a time (2026-01-19T09:08:18Z), today, yesterday or an age (7d, 36h)", api.Truncate(s, 40))
+	return time.Time{}, errors.New(tr.Tf("cli.history.badwhen", api.Truncate(s, 40)))
 }
 
 func checkCommand() cliCommand {
 	return cliCommand{
 		name:     "check",
 		synopsis: "NUMBER",
-		summary:  "look up a check's public status (no login needed)",
-		about: `Shows whether a check can still be accepted, and what it holds. The number
-may be typed loosely (1234 5678 0001, 123456780001). No login is needed.
-Exits 4 when there is no such check. --json prints the API's answer.`,
+		summary:  tr.T("cli.check.summary"),
+		about:    tr.T("cli.check.about"),
 		examples: []string{
 			"fastcheck check 1234-5678-0001",
 			"fastcheck check '1234 5678 0001' --json | jq .Status",
@@ -296,7 +286,7 @@ Exits 4 when there is no such check. --json prints the API's answer.`,
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
 			return func(args []string) int {
 				if len(args) != 1 {
-					return usageError("check", "give one check number, like 1234-5678-0001")
+					return usageError("check", "cli.check.args")
 				}
 				n, err := checkNumberArg(args[0])
 				if err != nil {
@@ -319,11 +309,11 @@ Exits 4 when there is no such check. --json prints the API's answer.`,
 				if g.json {
 					return printJSON(st)
 				}
-				kv := []string{"Check", client.Sanitize(st.Fastcheck), "Status", checkState(st)}
+				kv := []string{tr.T("cli.check.number"), client.Sanitize(st.Fastcheck), tr.T("cli.check.status"), checkState(st)}
 				if st.Currency != "" {
-					kv = append(kv, "Amount", money(st.Amount, st.Currency))
+					kv = append(kv, tr.T("cli.check.amount"), money(st.Amount, st.Currency))
 				}
-				kv = append(kv, "Expires", when(st.Expiration))
+				kv = append(kv, tr.T("cli.check.expires"), when(st.Expiration))
 				fields(os.Stdout, kv...)
 				return exitOK
 			}
@@ -335,25 +325,21 @@ Exits 4 when there is no such check. --json prints the API's answer.`,
 func checkState(st api.CheckStatus) string {
 	switch {
 	case st.Status:
-		return "active: it can be accepted"
+		return tr.T("cli.check.canaccept")
 	case st.State == api.CheckLocked:
-		return "locked after too many wrong codes; only its creator can cancel it"
+		return tr.T("cli.check.locked")
 	case st.State != "":
-		return client.Sanitize(st.State) + ": it can no longer be accepted"
+		return tr.Tf("cli.check.over", stateWord(st.State))
 	}
-	return "not active: it can no longer be accepted"
+	return tr.T("cli.check.inactive")
 }
 
 func createCommand() cliCommand {
 	return cliCommand{
 		name:     "create",
 		synopsis: "AMOUNT [CURRENCY]",
-		summary:  "create a check: move money from your balance into a new check",
-		about: `Creates a check holding AMOUNT, in major units (1580, 1580.00, 1,580.00 or
-1 580,00), parsed exactly with the currency's decimals. CURRENCY defaults
-to your balance's. Prints the check's number and code: give both to the
-person who should get the money. --json prints the API's answer
-(fastcheck, code, expiration, amount in minor units, currency).`,
+		summary:  tr.T("cli.create.summary"),
+		about:    tr.T("cli.create.about"),
 		examples: []string{
 			"fastcheck create 1580.00",
 			"fastcheck create 25 RUB --json | jq -r '.fastcheck + \" \" + .code'",
@@ -361,16 +347,16 @@ person who should get the money. --json prints the API's answer
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
 			return func(args []string) int {
 				if len(args) < 1 || len(args) > 2 {
-					return usageError("create", "give an amount and optionally a currency, like: fastcheck create 1580.00 RUB")
+					return usageError("create", "cli.create.args")
 				}
 				cur := ""
 				if len(args) == 2 {
 					cur = strings.ToUpper(strings.TrimSpace(args[1]))
 					if err := api.CheckCurrency(cur); err != nil {
-						return usageError("create", "%v", err)
+						return usageError("create", "cli.badcurrency", api.Truncate(cur, 16))
 					}
 					if _, err := api.ParseMajor(args[0], cur); err != nil {
-						return usageError("create", "%v", err)
+						return usageError("create", "%s", tr.AmountProblem(args[0], cur))
 					}
 				}
 				w, err := g.loggedIn()
@@ -388,7 +374,7 @@ person who should get the money. --json prints the API's answer
 				}
 				amount, err := api.ParseMajor(args[0], cur)
 				if err != nil {
-					return usageError("create", "%v", err)
+					return usageError("create", "%s", tr.AmountProblem(args[0], cur))
 				}
 				res, err := w.c.CreateCheck(ctx, amount, cur)
 				if err != nil {
@@ -401,13 +387,13 @@ person who should get the money. --json prints the API's answer
 					res.Amount, res.Currency = amount, cur
 				}
 				n := client.Sanitize(res.Fastcheck)
-				fmt.Printf("Created check %s.\n\n", n)
+				fmt.Printf("%s\n\n", tr.Tf("cli.create.done", n))
 				fields(os.Stdout,
-					"  Number", n,
-					"  Code", client.Sanitize(res.Code),
-					"  Amount", money(res.Amount, res.Currency),
-					"  Expires", when(res.Expiration))
-				fmt.Printf("\nGive the number and the code to the recipient. They run:\n  fastcheck accept %s %s\n", n, client.Sanitize(res.Code))
+					"  "+tr.T("cli.check.number"), n,
+					"  "+tr.T("cli.check.code"), client.Sanitize(res.Code),
+					"  "+tr.T("cli.check.amount"), money(res.Amount, res.Currency),
+					"  "+tr.T("cli.check.expires"), when(res.Expiration))
+				fmt.Printf("\n%s\n  fastcheck accept %s %s\n", tr.T("cli.create.give"), n, client.Sanitize(res.Code))
 				return exitOK
 			}
 		},
@@ -418,21 +404,17 @@ func acceptCommand() cliCommand {
 	return cliCommand{
 		name:     "accept",
 		synopsis: "NUMBER CODE",
-		summary:  "accept a check: move its money into your balance",
-		about: `Looks the check up first and shows what it holds, asks, then accepts it
-into your balance. --yes skips the question (for scripts); without a
-terminal, --yes is required. A wrong code and an unknown check both exit 4
-(the server does not say which); after 5 wrong codes the check locks.
---json (with --yes) prints {"message", "fastcheck", "amount", "currency", "balance"}.`,
+		summary:  tr.T("cli.accept.summary"),
+		about:    tr.T("cli.accept.about"),
 		examples: []string{
 			"fastcheck accept 1234-5678-0001 0042",
 			"fastcheck accept 1234-5678-0001 0042 --yes --json",
 		},
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
-			yes := fs.Bool("yes", false, "accept without asking")
+			yes := fs.Bool("yes", false, tr.T("cli.accept.flagyes"))
 			return func(args []string) int {
 				if len(args) != 2 {
-					return usageError("accept", "give the check number and its 4-digit code, like: fastcheck accept 1234-5678-0001 0042")
+					return usageError("accept", "cli.accept.args")
 				}
 				n, err := checkNumberArg(args[0])
 				if err != nil {
@@ -440,10 +422,10 @@ terminal, --yes is required. A wrong code and an unknown check both exit 4
 				}
 				code := strings.TrimSpace(args[1])
 				if !api.ValidCheckCode(code) {
-					return usageError("accept", "the code is 4 digits, like 0042")
+					return usageError("accept", "cli.accept.badcode")
 				}
 				if g.json && !*yes {
-					return usageError("accept", "--json needs --yes (there is no one to ask)")
+					return usageError("accept", "cli.jsonneedsyes")
 				}
 				w, err := g.loggedIn()
 				if err != nil {
@@ -456,19 +438,19 @@ terminal, --yes is required. A wrong code and an unknown check both exit 4
 					return failCLI("accept", err, w.set)
 				}
 				if !st.Status {
-					return failCLI("accept", fmt.Errorf("check %s is %s", n, checkState(st)), w.set)
+					return failCLI("accept", errors.New(tr.Tf("cli.accept.notactive", n, checkState(st))), w.set)
 				}
-				what := "(the server does not say how much it holds)"
+				question := tr.Tf("cli.accept.ask", n)
 				if st.Currency != "" {
-					what = "for " + money(st.Amount, st.Currency)
+					question = tr.Tf("cli.accept.askamount", n, money(st.Amount, st.Currency))
 				}
 				if !*yes {
-					ok, err := confirm(os.Stdin, os.Stdout, fmt.Sprintf("Accept check %s %s into your balance? [y/N] ", n, what))
+					ok, err := confirm(os.Stdin, os.Stdout, question+" "+tr.T("cli.yesno")+" ")
 					if err != nil {
 						return failCLI("accept", err, w.set)
 					}
 					if !ok {
-						fmt.Println("Not accepted.")
+						fmt.Println(tr.T("cli.accept.no"))
 						return exitError
 					}
 				}
@@ -483,9 +465,9 @@ terminal, --yes is required. A wrong code and an unknown check both exit 4
 				if g.json {
 					return printJSON(out)
 				}
-				fmt.Printf("Accepted check %s: %s.\n", n, money(out.Amount, out.Currency))
+				fmt.Println(tr.Tf("cli.accept.done", n, money(out.Amount, out.Currency)))
 				if out.Balance != nil {
-					fmt.Printf("Balance: %s\n", money(*out.Balance, out.Currency))
+					fmt.Println(tr.Tf("cli.balance.line", money(*out.Balance, out.Currency)))
 				}
 				return exitOK
 			}
@@ -505,26 +487,24 @@ func cancelCommand() cliCommand {
 	return cliCommand{
 		name:     "cancel",
 		synopsis: "NUMBER",
-		summary:  "cancel one of your active checks: its money comes back",
-		about: `Cancels a check you created that nobody has accepted (a locked one too);
-its money goes back to your balance. Asks first unless --yes; without a
-terminal, --yes is required. --json (with --yes) prints the API's answer.`,
+		summary:  tr.T("cli.cancel.summary"),
+		about:    tr.T("cli.cancel.about"),
 		examples: []string{
 			"fastcheck cancel 1234-5678-0001",
 			"fastcheck cancel 1234-5678-0001 --yes --json",
 		},
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
-			yes := fs.Bool("yes", false, "cancel without asking")
+			yes := fs.Bool("yes", false, tr.T("cli.cancel.flagyes"))
 			return func(args []string) int {
 				if len(args) != 1 {
-					return usageError("cancel", "give one check number, like 1234-5678-0001")
+					return usageError("cancel", "cli.check.args")
 				}
 				n, err := checkNumberArg(args[0])
 				if err != nil {
 					return usageError("cancel", "%v", err)
 				}
 				if g.json && !*yes {
-					return usageError("cancel", "--json needs --yes (there is no one to ask)")
+					return usageError("cancel", "cli.jsonneedsyes")
 				}
 				w, err := g.loggedIn()
 				if err != nil {
@@ -533,18 +513,18 @@ terminal, --yes is required. --json (with --yes) prints the API's answer.`,
 				ctx, stop := g.context(true)
 				defer stop()
 				if !*yes {
-					what := ""
+					question := tr.Tf("cli.cancel.ask", n)
 					if st, err := w.c.CheckStatus(ctx, n); err == nil && st.Currency != "" {
-						what = " (" + money(st.Amount, st.Currency) + ")"
+						question = tr.Tf("cli.cancel.askamount", n, money(st.Amount, st.Currency))
 					} else if errors.Is(err, client.ErrNotFound) {
 						return failCLI("cancel", err, w.set)
 					}
-					ok, err := confirm(os.Stdin, os.Stdout, fmt.Sprintf("Cancel check %s%s? The money goes back to your balance. [y/N] ", n, what))
+					ok, err := confirm(os.Stdin, os.Stdout, question+" "+tr.T("cli.yesno")+" ")
 					if err != nil {
 						return failCLI("cancel", err, w.set)
 					}
 					if !ok {
-						fmt.Println("Not cancelled.")
+						fmt.Println(tr.T("cli.cancel.no"))
 						return exitError
 					}
 				}
@@ -555,9 +535,38 @@ terminal, --yes is required. --json (with --yes) prints the API's answer.`,
 				if g.json {
 					return printJSON(res)
 				}
-				fmt.Printf("Cancelled check %s: %s is back in your balance.\nBalance: %s\n", n, money(res.Amount, res.Currency), money(res.Balance, res.Currency))
+				fmt.Println(tr.Tf("cli.cancel.done", n, money(res.Amount, res.Currency)))
+				fmt.Println(tr.Tf("cli.balance.line", money(res.Balance, res.Currency)))
 				return exitOK
 			}
 		},
 	}
+}
+
+// stateWord is a check's state (a JSON value: active, used, expired,
+// cancelled, locked) in words, in the run's language.
+func stateWord(state string) string {
+	if id, ok := stateIDs[state]; ok {
+		return tr.T(id)
+	}
+	return client.Sanitize(state)
+}
+
+var stateIDs = map[string]string{
+	api.CheckActive:    "cli.state.active",
+	api.CheckUsed:      "cli.state.used",
+	api.CheckExpired:   "cli.state.expired",
+	api.CheckCancelled: "cli.state.cancelled",
+	api.CheckLocked:    "cli.state.locked",
+}
+
+// typeWord is a history row's type (created, accepted) in words.
+func typeWord(typ string) string {
+	switch typ {
+	case api.TypeCreated:
+		return tr.T("cli.type.created")
+	case api.TypeAccepted:
+		return tr.T("cli.type.accepted")
+	}
+	return client.Sanitize(typ)
 }
