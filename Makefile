@@ -37,7 +37,7 @@ lint:
 ## reliability: the long reliability harness (3 minutes on each of SQLite,
 ## PostgreSQL x1 and x3, under faults); make test runs a short version
 reliability:
-	$(GO) test -count=1 -v -run '^TestReliability$$' -timeout 60m ./harness/ -reliability.duration 3m
+	$(GO) test -count=1 -v -run '^TestReliability$$' -timeout 60m ./harness/ -args -reliability.duration=3m
 
 ## bench: throughput and latency figures, printed (not asserted)
 bench:
@@ -46,6 +46,7 @@ bench:
 	$(GO) test -run '^$$' -bench . ./tui/
 	$(GO) test -run '^$$' -bench SSHWallet -benchtime 1x ./cmd/fastcheck/
 	scripts/with-services $(GO) test -run '^$$' -bench '^BenchmarkWallet' -benchtime 1x ./cmd/fastcheck/
+	$(GO) test -run '^$$' -bench '^BenchmarkPerformance$$' -benchtime 1x -timeout 30m ./harness/
 
 clean:
 	rm -rf bin

@@ -1,0 +1,189 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var perfDuration = flag.Duration("perf.duration", 15*time.Second, "how long BenchmarkPerformance drives each configuration")
+
+// perfRow is one line of the table.
+type perfRow struct {
+	name          string
+	ops, pairs    float64 // per second
+	p50, p99      time.Duration
+	errs          int
+	skipped, note string
+}
+
+// measure drives signed create+accept pairs over HTTP with 8 concurrent
+// clients (as many as pgbench's -c 8) for d: alice creates a check of
+// 0.01 RUB, bob accepts it. Each create and each accept is one ledger
+// transaction: one operation.
+func (s *system) measure(ctx context.Context, d time.Duration) (perfRow, error) {
+	us, err := s.users(ctx)
+	if err != nil {
+		return perfRow{}, err
+	}
+	alice, bob := us[0], us[1]
+	// Warm up: connections, prepared statements, caches.
+	for range 20 {
+		cr, err := alice.c.CreateCheck(ctx, 1, "RUB")
+		if err != nil {
+			return perfRow{}, err
+		}
+		if _, err := bob.c.AcceptCheck(ctx, cr.Fastcheck, cr.Code); err != nil {
+			return perfRow{}, err
+		}
+	}
+	var mu sync.Mutex
+	var lat []time.Duration
+	var errs int
+	wctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			local := make([]time.Duration, 0, 4096)
+			bad := 0
+			for wctx.Err() == nil {
+				t0 := time.Now()
+				cr, err := alice.c.CreateCheck(wctx, 1, "RUB")
+				t1 := time.Now()
+				if err != nil {
+					if wctx.Err() == nil {
+						bad++
+					}
+					continue
+				}
+				_, err = bob.c.AcceptCheck(ctx, cr.Fastcheck, cr.Code)
+				if err != nil {
+					bad++
+					continue
+				}
+				local = append(local, t1.Sub(t0), time.Since(t1))
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			errs += bad
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if len(lat) == 0 {
+		return perfRow{}, errors.New("no operation succeeded")
+	}
+	slices.Sort(lat)
+	return perfRow{ops: float64(len(lat)) / elapsed.Seconds(), pairs: float64(len(lat)/2) / elapsed.Seconds(),
+		p50: lat[len(lat)/2], p99: lat[len(lat)*99/100], errs: errs}, nil
+}
+
+var perfDone bool
+
+// BenchmarkPerformance prints one table: create+accept throughput and
+// latency over signed HTTP on SQLite and on PostgreSQL with 1 and 3
+// replicas, and pgbench's TPC-B-like tps on the same PostgreSQL cluster in
+// the same run, with our operations per second divided by it. Run it once:
+// go test -run '^$' -bench '^BenchmarkPerformance$' -benchtime 1x ./harness/
+func BenchmarkPerformance(b *testing.B) {
+	if perfDone {
+		return // the table is printed once, whatever b.N
+	}
+	perfDone = true
+	ctx := context.Background()
+	d := *perfDuration
+	var rows []perfRow
+
+	s := newSystem(b, "perf-sqlite", nil, 1, false)
+	row, err := s.measure(ctx, d)
+	if err != nil {
+		b.Fatalf("SQLite: %v", err)
+	}
+	row.name = "SQLite, 1 server"
+	rows = append(rows, row)
+	for _, r := range s.reps {
+		r.stop()
+	}
+
+	var pg *pgCluster
+	if pgBinDir() != "" || os.Getenv("FASTCHECK_REQUIRE_SERVICES") != "" {
+		pg = startPG(b, b)
+	}
+	var tps float64
+	if pg == nil {
+		rows = append(rows, perfRow{name: "PostgreSQL, 1 replica", skipped: "no PostgreSQL here"},
+			perfRow{name: "PostgreSQL, 3 replicas", skipped: "no PostgreSQL here"})
+	} else {
+		for _, n := range []int{1, 3} {
+			s := newSystem(b, fmt.Sprintf("perf-pg%d", n), pg, n, false)
+			row, err := s.measure(ctx, d)
+			if err != nil {
+				b.Fatalf("PostgreSQL x%d: %v", n, err)
+			}
+			row.name = fmt.Sprintf("PostgreSQL, %d replica%s", n, map[bool]string{true: "s"}[n > 1])
+			rows = append(rows, row)
+			for _, r := range s.reps {
+				r.stop()
+			}
+		}
+		pg.createDB(b, "pgbench")
+		if out, err := pg.pgbench("pgbench", "-i", "-s", "10", "-q"); err != nil {
+			b.Fatalf("pgbench -i: %v\n%s", err, out)
+		}
+		out, err := pg.pgbench("pgbench", "-c", "8", "-j", "2", "-T", "20", "-M", "prepared")
+		if err != nil {
+			b.Fatalf("pgbench: %v\n%s", err, out)
+		}
+		m := regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`).FindStringSubmatch(out)
+		if m == nil {
+			b.Fatalf("no tps in pgbench's output:\n%s", out)
+		}
+		tps, _ = strconv.ParseFloat(m[1], 64)
+		lat := regexp.MustCompile(`latency average = ([0-9.]+) ms`).FindStringSubmatch(out)
+		r := perfRow{name: "pgbench TPC-B-like -c 8 -j 2 -T 20 -M prepared", ops: tps}
+		if lat != nil {
+			r.note = "latency average " + lat[1] + " ms"
+		}
+		rows = append(rows, r)
+	}
+	fmt.Print(perfTable(rows, tps, d))
+}
+
+// perfTable renders the rows.
+func perfTable(rows []perfRow, tps float64, d time.Duration) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "\nPerformance: signed create+accept over HTTP, 8 clients, %s a configuration; pgbench scale 10 on the same PostgreSQL cluster\n", d)
+	fmt.Fprintf(&sb, "%-48s %10s %9s %8s %8s %7s %s\n", "configuration", "ops/s", "pairs/s", "p50 ms", "p99 ms", "÷pgb", "")
+	ms := func(x time.Duration) string { return strconv.FormatFloat(float64(x.Microseconds())/1000, 'f', 2, 64) }
+	for _, r := range rows {
+		switch {
+		case r.skipped != "":
+			fmt.Fprintf(&sb, "%-48s %10s %9s %8s %8s %7s %s\n", r.name, "-", "-", "-", "-", "-", "skipped: "+r.skipped)
+		case strings.HasPrefix(r.name, "pgbench"):
+			fmt.Fprintf(&sb, "%-48s %10.0f %9s %8s %8s %7s %s\n", r.name, r.ops, "-", "-", "-", "1.00", "tps; "+r.note)
+		default:
+			ratio := "-"
+			if tps > 0 {
+				ratio = strconv.FormatFloat(r.ops/tps, 'f', 2, 64)
+			}
+			note := ""
+			if r.errs > 0 {
+				note = fmt.Sprintf("%d failed calls", r.errs)
+			}
+			fmt.Fprintf(&sb, "%-48s %10.0f %9.0f %8s %8s %7s %s\n", r.name, r.ops, r.pairs, ms(r.p50), ms(r.p99), ratio, note)
+		}
+	}
+	return sb.String()
+}
