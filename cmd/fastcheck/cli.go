@@ -18,6 +18,7 @@ import (
 
 	"fastcheck/api"
 	"fastcheck/client"
+	"fastcheck/i18n"
 	"fastcheck/store"
 
 	"golang.org/x/term"
@@ -183,6 +184,14 @@ func (g *globals) settings() (*store.Config, store.Settings, error) {
 	return cfg, set, nil
 }
 
+// storageWords says in words where a profile's secrets are kept.
+func storageWords(s store.Secrets) string {
+	if f, ok := s.(*store.FileSecrets); ok {
+		return tr.Tf("cli.storage.file", f.Path)
+	}
+	return tr.T("cli.storage.keyring")
+}
+
 // secrets opens where the profile's key and session live.
 func secrets(set store.Settings) (store.ProfileSecrets, error) {
 	return store.OpenProfile(set, os.Stderr)
@@ -253,9 +262,9 @@ func (g *globals) loggedIn() (*wallet, error) {
 }
 
 // kindText is a client error's kind in words, in the run's language.
-func kindText(k client.Kind) string {
+func kindText(l *i18n.Locale, k client.Kind) string {
 	if id, ok := kindIDs[k]; ok {
-		return tr.T(id)
+		return l.T(id)
 	}
 	return k.String()
 }
@@ -333,21 +342,27 @@ func profileArg(set store.Settings) string {
 
 // describe is an error for people: a server error as its kind and the
 // server's (sanitized) message, without the request line.
-func describe(err error) string {
+func describe(err error) string { return describeIn(tr, err) }
+
+// english is the language of what --json says in words (an error field).
+var english = i18n.New(i18n.English, nil)
+
+// describeIn is describe in the language of l.
+func describeIn(l *i18n.Locale, err error) string {
 	var ku *store.KeyringUnavailableError
 	if errors.As(err, &ku) {
-		return tr.Tf("cli.nokeyring", ku.Err, ku.FilePath)
+		return l.Tf("cli.nokeyring", ku.Err, ku.FilePath)
 	}
 	var ce *client.Error
 	if !errors.As(err, &ce) {
 		return err.Error()
 	}
-	s := kindText(ce.Kind)
+	s := kindText(l, ce.Kind)
 	if ce.Message != "" && ce.Message != ce.Kind.String() {
 		s += ": " + ce.Message
 	}
 	if ce.RetryAfter > 0 {
-		s += " " + tr.Tf("cli.retryafter", tr.Duration(ce.RetryAfter.Round(time.Second)))
+		s += " " + l.Tf("cli.retryafter", l.Duration(ce.RetryAfter.Round(time.Second)))
 	}
 	if u := ce.Unwrap(); u != nil && ce.Status == 0 && ce.Message == "" {
 		s += ": " + u.Error()

@@ -315,7 +315,7 @@ func TestCLIEndToEnd(t *testing.T) {
 
 	// --json is the same in every language, byte for byte: LANG, LC_ALL,
 	// --lang and the config's "lang" change only what people read.
-	for _, args := range [][]string{{"balance"}, {"active"}, {"history"}, {"history", "--status", "used"}, {"check", c1.Fastcheck}, {"whoami"}, {"export"}} {
+	for _, args := range [][]string{{"balance"}, {"active"}, {"history"}, {"history", "--status", "used"}, {"check", c1.Fastcheck}, {"whoami"}, {"export"}, {"profile", "list"}, {"completion", "fish"}} {
 		args = append(args, "--json")
 		want := alice.ok(args...)
 		if args[0] == "export" {

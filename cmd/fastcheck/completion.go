@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"fastcheck/i18n"
 )
 
 func completionCommand() cliCommand {
 	return cliCommand{
 		name:     "completion",
 		synopsis: "bash|zsh|fish",
-		summary:  "print a shell completion script",
-		about: `Prints the completion script for bash, zsh or fish: commands, their flags,
-and the values of flags that take a fixed set (--format, --type, --status,
---profile from your config).`,
+		summary:  tr.T("cli.completion.summary"),
+		about:    tr.T("cli.completion.about"),
 		examples: []string{
 			"fastcheck completion bash > ~/.local/share/bash-completion/completions/fastcheck",
 			"source <(fastcheck completion bash)                         # bash, this shell only",
@@ -25,7 +25,10 @@ and the values of flags that take a fixed set (--format, --type, --status,
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
 			return func(args []string) int {
 				if len(args) != 1 {
-					return usageError("completion", "give one shell: bash, zsh or fish")
+					return usageError("completion", "cli.completion.args")
+				}
+				if g.json { // the script's descriptions too are language-neutral in JSON
+					tr = english
 				}
 				var script string
 				switch args[0] {
@@ -36,7 +39,7 @@ and the values of flags that take a fixed set (--format, --type, --status,
 				case "fish":
 					script = fishCompletion(completionSpecs())
 				default:
-					return usageError("completion", "unknown shell %q (bash, zsh or fish)", args[0])
+					return usageError("completion", "cli.completion.badshell", args[0])
 				}
 				if g.json {
 					return printJSON(map[string]string{"shell": args[0], "script": script})
@@ -69,6 +72,7 @@ var flagValues = map[string][]string{
 	"type":   {"created", "accepted"},
 	"status": {"used", "expired", "cancelled"},
 	"demo":   {"alice", "bob"},
+	"lang":   i18n.Langs,
 }
 
 var fileFlags = map[string]bool{"output": true, "key-file": true, "db": true}

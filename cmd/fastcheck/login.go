@@ -23,17 +23,8 @@ import (
 func loginCommand() cliCommand {
 	return cliCommand{
 		name:    "login",
-		summary: "log in: show a QR code for the phone app and wait for its approval",
-		about: `Logs this terminal in to a Fastcheck server. It makes the profile's key pair
-on first use (kept in the OS keyring), asks the server for a login session
-bound to that key, and shows the QR code, its URL and the key fingerprint.
-Scan the code with the phone app (or run 'fastcheck phone approve URL') and
-check that the phone shows the same fingerprint. The command waits until the
-login is approved or the code expires; on a terminal it then asks before
-starting a new one. The session is stored in the keyring with the key.
-
-With --json it prints one JSON object per line: {"event":"waiting",...}
-with the approveUrl, then {"event":"loggedIn",...} (or "alreadyLoggedIn").`,
+		summary: tr.T("cli.login.summary"),
+		about: tr.T("cli.login.about"),
 		examples: []string{
 			"fastcheck login",
 			"fastcheck login --server https://fastcheck.store/api --profile work",
@@ -41,11 +32,11 @@ with the approveUrl, then {"event":"loggedIn",...} (or "alreadyLoggedIn").`,
 			"fastcheck login --insecure-storage    # no OS keyring: keep the key in a 0600 file",
 		},
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
-			noQR := fs.Bool("no-qr", false, "print the approve URL only, without the QR code")
-			force := fs.Bool("force", false, "start a new login even if the profile is logged in")
+			noQR := fs.Bool("no-qr", false, tr.T("cli.login.flagnoqr"))
+			force := fs.Bool("force", false, tr.T("cli.login.flagforce"))
 			return func(args []string) int {
 				if len(args) > 0 {
-					return usageError("login", "unexpected argument %q", args[0])
+					return usageError("login", "cli.unexpectedarg", args[0])
 				}
 				return runLogin(g, *noQR, *force)
 			}
@@ -108,15 +99,14 @@ func runLogin(g *globals, noQR, force bool) int {
 			if g.json {
 				emit(ev)
 			}
-			fmt.Fprintf(out, "Already logged in as %s on %s (profile %s).\nRun 'fastcheck login --force' to log in again, or 'fastcheck logout'.\n",
-				client.Sanitize(ws.UserID), c.BaseURL(), set.Profile)
+			fmt.Fprintln(out, tr.Tf("cli.login.already", client.Sanitize(ws.UserID), c.BaseURL(), set.Profile))
 			return exitOK
 		}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return failCLI("login", err, set)
 	}
 	if created {
-		fmt.Fprintf(out, "Made a new key pair for profile %s in %s.\n", set.Profile, ps.Secrets.Where())
+		fmt.Fprintln(out, tr.Tf("cli.login.newkey", set.Profile, storageWords(ps.Secrets)))
 	}
 
 	var ws api.Websession
@@ -146,7 +136,7 @@ func runLogin(g *globals, noQR, force bool) int {
 			dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			c.DeleteWebsession(dctx, ws.SessionID)
 			cancel()
-			fmt.Fprintln(os.Stderr, "fastcheck login: cancelled; the login code was withdrawn")
+			fmt.Fprintln(os.Stderr, "fastcheck login: "+tr.T("cli.login.cancelled"))
 			return exitError
 		}
 		if !errors.Is(err, client.ErrGone) {
@@ -158,13 +148,13 @@ func runLogin(g *globals, noQR, force bool) int {
 			emit(ev)
 		}
 		if g.json || !isTerminal(os.Stdin) {
-			fmt.Fprintln(os.Stderr, "fastcheck login: the login code expired before it was approved; run 'fastcheck login' again")
+			fmt.Fprintln(os.Stderr, "fastcheck login: "+tr.T("cli.login.expired"))
 			return exitError
 		}
 		// The spec: after expiry, wait for the user before asking for a new one.
-		again, err := confirm(os.Stdin, os.Stdout, "The login code expired. Start a new login? [y/N] ")
+		again, err := confirm(os.Stdin, os.Stdout, tr.T("cli.login.again")+" "+tr.T("cli.yesno")+" ")
 		if err != nil || !again {
-			fmt.Println("Not logged in.")
+			fmt.Println(tr.T("cli.login.notloggedin"))
 			return exitError
 		}
 	}
@@ -175,7 +165,7 @@ func runLogin(g *globals, noQR, force bool) int {
 	p := cfg.Profile(set.Profile)
 	p.Server, p.InsecureStorage, p.AllowInsecureHTTP = c.BaseURL(), set.InsecureStorage, set.AllowInsecureHTTP
 	if err := cfg.Save(store.ConfigPath()); err != nil {
-		fmt.Fprintf(os.Stderr, "fastcheck login: warning: could not save the profile to %s: %v\n", store.ConfigPath(), err)
+		fmt.Fprintln(os.Stderr, "fastcheck login: "+tr.Tf("cli.login.notsaved", store.ConfigPath(), err))
 	}
 	if !set.InsecureStorage {
 		// An earlier --insecure-storage login of this profile left secrets
@@ -196,7 +186,7 @@ func runLogin(g *globals, noQR, force bool) int {
 		emit(ev)
 		return exitOK
 	}
-	fmt.Printf("Logged in as %s on %s (profile %s).\n", client.Sanitize(ws.UserID), c.BaseURL(), set.Profile)
+	fmt.Println(tr.Tf("cli.login.done", client.Sanitize(ws.UserID), c.BaseURL(), set.Profile))
 	return exitOK
 }
 
@@ -226,7 +216,7 @@ func qrText(s string, colors bool) string {
 // terminal the whole QR stays on screen with the lines under it.
 func showLogin(w io.Writer, approveURL, fingerprint, expires string, noQR bool) {
 	if noQR {
-		fmt.Fprintln(w, "Open this URL with the Fastcheck phone app (or run 'fastcheck phone approve URL' there):")
+		fmt.Fprintln(w, tr.T("cli.login.openurl"))
 	} else {
 		fmt.Fprint(w, qrText(approveURL, isTerminal(os.Stdout) && os.Getenv("NO_COLOR") == ""))
 	}
@@ -235,9 +225,9 @@ func showLogin(w io.Writer, approveURL, fingerprint, expires string, noQR bool) 
 		exp = t.Local().Format("15:04:05")
 	}
 	fmt.Fprintf(w, "  %s\n", approveURL)
-	fmt.Fprintf(w, "  Fingerprint %s (the phone shows the same) · expires %s\n", fingerprint, exp)
+	fmt.Fprintln(w, "  "+tr.Tf("cli.login.fingerprint", fingerprint, exp))
 	if !isTerminal(os.Stdout) { // on a terminal the countdown line says it
-		fmt.Fprintln(w, "  Waiting for the phone to approve… (Ctrl+C to cancel)")
+		fmt.Fprintln(w, "  "+tr.T("cli.login.waiting"))
 	}
 }
 
@@ -257,7 +247,7 @@ func startCountdown(expires string, on bool) (stop func()) {
 		defer tick.Stop()
 		for {
 			left := max(time.Until(t).Round(time.Second), 0)
-			fmt.Printf("\r\x1b[K  Waiting for the phone to approve… %d:%02d left (Ctrl+C to cancel)", int(left.Minutes()), int(left.Seconds())%60)
+			fmt.Printf("\r\x1b[K  %s", tr.Tf("cli.login.countdown", tr.Clock(left)))
 			select {
 			case <-done:
 				fmt.Print("\r\x1b[K")
@@ -272,23 +262,17 @@ func startCountdown(expires string, on bool) (stop func()) {
 func logoutCommand() cliCommand {
 	return cliCommand{
 		name:    "logout",
-		summary: "log out: end the session on the server and wipe it here",
-		about: `Ends the profile's session on the server (DELETE /websession/{id}) and wipes
-it from the keyring. The key pair stays, so the next login shows the same
-fingerprint; --forget-key wipes it too.
-
-If the server cannot be reached, nothing is wiped (so you can retry),
-unless --forget-key is given: without the key the session is useless, so
-both are wiped and the server's copy simply expires.`,
+		summary: tr.T("cli.logout.summary"),
+		about: tr.T("cli.logout.about"),
 		examples: []string{
 			"fastcheck logout",
 			"fastcheck logout --profile work --forget-key",
 		},
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
-			forget := fs.Bool("forget-key", false, "also wipe the profile's key pair")
+			forget := fs.Bool("forget-key", false, tr.T("cli.logout.flagforget"))
 			return func(args []string) int {
 				if len(args) > 0 {
-					return usageError("logout", "unexpected argument %q", args[0])
+					return usageError("logout", "cli.unexpectedarg", args[0])
 				}
 				_, set, err := g.settings()
 				if err != nil {
@@ -305,14 +289,14 @@ both are wiped and the server's copy simply expires.`,
 				}
 				switch {
 				case !res.HadSession:
-					fmt.Printf("Not logged in (profile %s).\n", set.Profile)
+					fmt.Println(tr.Tf("cli.logout.none", set.Profile))
 				case res.ServerEnded:
-					fmt.Printf("Logged out of %s (profile %s).\n", res.Server, set.Profile)
+					fmt.Println(tr.Tf("cli.logout.done", res.Server, set.Profile))
 				default:
-					fmt.Printf("Logged out here (profile %s); the server could not be told, so its session expires by itself.\n", set.Profile)
+					fmt.Println(tr.Tf("cli.logout.local", set.Profile))
 				}
 				if res.KeyForgotten {
-					fmt.Println("The key pair is wiped; the next login makes a new one.")
+					fmt.Println(tr.T("cli.logout.keywiped"))
 				}
 				return exitOK
 			}
@@ -345,7 +329,7 @@ func logoutProfile(ctx context.Context, set store.Settings, forgetKey bool) (log
 		key, _, kerr := ps.Key(false)
 		var serr error
 		if kerr != nil {
-			serr = fmt.Errorf("no key to sign the logout with: %w", kerr)
+			serr = fmt.Errorf("%s: %w", tr.T("cli.logout.nokey"), kerr)
 		} else if c, cerr := newClient(set, key, session); cerr != nil {
 			serr = cerr
 		} else {
@@ -358,10 +342,9 @@ func logoutProfile(ctx context.Context, set store.Settings, forgetKey bool) (log
 		case errors.Is(serr, client.ErrNotFound), errors.Is(serr, client.ErrNotLoggedIn), errors.Is(serr, client.ErrGone):
 			res.ServerEnded = true // already over on the server
 		case !forgetKey:
-			return res, fmt.Errorf("could not end the session on the server, so nothing was wiped: %s\n"+
-				"Retry, or run 'fastcheck logout --forget-key' to wipe the key as well, which makes the session useless", describe(serr))
+			return res, errors.New(tr.Tf("cli.logout.failed", describe(serr)))
 		default:
-			fmt.Fprintf(os.Stderr, "fastcheck logout: warning: could not end the session on the server (%s); wiping the key makes it useless\n", describe(serr))
+			fmt.Fprintln(os.Stderr, "fastcheck logout: "+tr.Tf("cli.logout.warnforget", describe(serr)))
 		}
 		if err := ps.DeleteSession(); err != nil {
 			return res, err
@@ -379,11 +362,8 @@ func logoutProfile(ctx context.Context, set store.Settings, forgetKey bool) (log
 func whoamiCommand() cliCommand {
 	return cliCommand{
 		name:    "whoami",
-		summary: "show the profile, server, session state and key fingerprint",
-		about: `Shows which profile and server are in use, whether the server answers,
-whether the profile is logged in (asking the server), as whom, and the key
-fingerprint. Exits 0 when logged in, 3 when not, 1 when it cannot tell
-(the server is unreachable).`,
+		summary: tr.T("cli.whoami.summary"),
+		about: tr.T("cli.whoami.about"),
 		examples: []string{
 			"fastcheck whoami",
 			"fastcheck whoami --json | jq -r .userId",
@@ -392,7 +372,7 @@ fingerprint. Exits 0 when logged in, 3 when not, 1 when it cannot tell
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
 			return func(args []string) int {
 				if len(args) > 0 {
-					return usageError("whoami", "unexpected argument %q", args[0])
+					return usageError("whoami", "cli.unexpectedarg", args[0])
 				}
 				return runWhoami(g)
 			}
@@ -443,6 +423,7 @@ func runWhoami(g *globals) int {
 	perr := c.Ping(ctx)
 	res.ServerReachable = perr == nil
 	code := exitNotLoggedIn
+	unknown := ""
 	if session != "" && key != nil {
 		ws, err := c.Websession(ctx, session, 0)
 		switch {
@@ -453,41 +434,48 @@ func runWhoami(g *globals) int {
 		case errors.Is(err, client.ErrNotFound), errors.Is(err, client.ErrNotLoggedIn), errors.Is(err, client.ErrGone):
 			res.Session = "ended"
 		default:
-			res.Session, res.Error, code = "unknown", describe(err), exitError
+			res.Session, res.Error, code = "unknown", describeIn(english, err), exitError
+			unknown = describe(err)
 		}
 	}
 	if g.json {
 		printJSON(res)
 		return code
 	}
-	reach := "reachable"
+	reach := tr.T("cli.whoami.reachable")
 	if perr != nil {
-		reach = "NOT reachable: " + describe(perr)
+		reach = tr.Tf("cli.whoami.unreachable", describe(perr))
 	}
 	fp := res.Fingerprint
 	if fp == "" {
-		fp = "- (no key yet; login makes one)"
+		fp = tr.T("cli.whoami.nokey")
 	}
-	state := map[string]string{
-		"active":  "logged in until " + when(res.Expires),
-		"none":    "not logged in",
-		"ended":   "ended (logged out on the server)",
-		"expired": "expired",
-		"unknown": "unknown: " + res.Error,
-	}[res.Session]
+	var state string
+	switch res.Session {
+	case "active":
+		state = tr.Tf("cli.whoami.active", when(res.Expires))
+	case "none":
+		state = tr.T("cli.whoami.none")
+	case "ended":
+		state = tr.T("cli.whoami.ended")
+	case "expired":
+		state = tr.T("cli.whoami.expired")
+	default:
+		state = tr.Tf("cli.whoami.unknown", unknown)
+	}
 	kv := []string{
-		"Profile", set.Profile,
-		"Server", res.Server + " (" + reach + ")",
-		"Storage", res.Storage,
-		"Fingerprint", fp,
-		"Session", state,
+		tr.T("cli.whoami.profile"), set.Profile,
+		tr.T("cli.whoami.server"), res.Server + " (" + reach + ")",
+		tr.T("cli.whoami.storage"), storageWords(ps.Secrets),
+		tr.T("cli.whoami.fingerprint"), fp,
+		tr.T("cli.whoami.session"), state,
 	}
 	if res.UserID != "" {
-		kv = append(kv, "User", client.Sanitize(res.UserID))
+		kv = append(kv, tr.T("cli.whoami.user"), client.Sanitize(res.UserID))
 	}
 	fields(os.Stdout, kv...)
 	if code == exitNotLoggedIn {
-		fmt.Println("Run 'fastcheck login" + profileArg(set) + "' to log in.")
+		fmt.Println(tr.Tf("cli.whoami.login", "fastcheck login"+profileArg(set)))
 	}
 	return code
 }

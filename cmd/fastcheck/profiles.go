@@ -12,16 +12,8 @@ func profileCommand() cliCommand {
 	return cliCommand{
 		name:     "profile",
 		synopsis: "list | use NAME | remove NAME",
-		summary:  "list the named profiles, pick the default one, remove one",
-		about: `A profile is one account on one server: its own key pair and session in the
-keyring, and its server in the config file (` + "`" + `fastcheck login --profile NAME
---server URL` + "`" + ` makes one). Pick a profile for one command with --profile NAME
-or $` + store.EnvProfile + `.
-
-  list          the profiles in the config file (--names: names only)
-  use NAME      make NAME the default profile
-  remove NAME   log NAME out (also on the server, if it answers), wipe its
-                key pair and session, and drop it from the config file`,
+		summary:  tr.T("cli.profile.summary"),
+		about: tr.Tf("cli.profile.about", store.EnvProfile),
 		examples: []string{
 			"fastcheck profile list",
 			"fastcheck login --profile work --server https://fastcheck.store/api",
@@ -29,10 +21,10 @@ or $` + store.EnvProfile + `.
 			"fastcheck profile remove old",
 		},
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
-			names := fs.Bool("names", false, "list: print the profile names only, one a line")
+			names := fs.Bool("names", false, tr.T("cli.profile.flagnames"))
 			return func(args []string) int {
 				if len(args) == 0 {
-					return usageError("profile", "give list, use NAME or remove NAME")
+					return usageError("profile", "cli.profile.args")
 				}
 				switch sub, rest := args[0], args[1:]; {
 				case sub == "list" && len(rest) == 0:
@@ -42,9 +34,9 @@ or $` + store.EnvProfile + `.
 				case sub == "remove" && len(rest) == 1:
 					return profileRemove(g, rest[0])
 				case sub == "list" || sub == "use" || sub == "remove":
-					return usageError("profile", "wrong arguments for %s", sub)
+					return usageError("profile", "cli.profile.wrongargs", sub)
 				default:
-					return usageError("profile", "unknown subcommand %q (list, use, remove)", sub)
+					return usageError("profile", "cli.profile.unknownsub", sub)
 				}
 			}
 		},
@@ -89,22 +81,22 @@ func profileList(g *globals, namesOnly bool) int {
 		}
 		return exitOK
 	case len(rows) == 0:
-		fmt.Printf("No profiles yet; 'fastcheck login' makes %q. Config file: %s\n", def, store.ConfigPath())
+		fmt.Println(tr.Tf("cli.profile.none", def, store.ConfigPath()))
 		return exitOK
 	}
-	t := table{head: []string{"", "PROFILE", "SERVER", "STORAGE"}}
+	t := table{head: []string{"", tr.T("cli.profile.colprofile"), tr.T("cli.profile.colserver"), tr.T("cli.profile.colstorage")}}
 	for _, r := range rows {
-		mark, storage := " ", "OS keyring"
+		mark, storage := " ", tr.T("cli.profile.keyring")
 		if r.Default {
 			mark = "*"
 		}
 		if r.InsecureStorage {
-			storage = "file (insecure)"
+			storage = tr.T("cli.profile.file")
 		}
 		t.add(mark, r.Name, r.Server, storage)
 	}
 	t.write(os.Stdout)
-	fmt.Printf("\n* is the default. Config file: %s\n", store.ConfigPath())
+	fmt.Println("\n" + tr.Tf("cli.profile.legend", store.ConfigPath()))
 	return exitOK
 }
 
@@ -124,7 +116,7 @@ func profileUse(g *globals, name string) int {
 	if g.json {
 		return printJSON(map[string]any{"default": name})
 	}
-	fmt.Printf("The default profile is now %s.\n", name)
+	fmt.Println(tr.Tf("cli.profile.used", name))
 	return exitOK
 }
 
@@ -153,6 +145,6 @@ func profileRemove(g *globals, name string) int {
 	if g.json {
 		return printJSON(map[string]any{"removed": name, "hadSession": res.HadSession, "serverEnded": res.ServerEnded})
 	}
-	fmt.Printf("Removed profile %s: its key pair and session are wiped.\n", name)
+	fmt.Println(tr.Tf("cli.profile.removed", name))
 	return exitOK
 }
