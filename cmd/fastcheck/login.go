@@ -24,7 +24,7 @@ func loginCommand() cliCommand {
 	return cliCommand{
 		name:    "login",
 		summary: tr.T("cli.login.summary"),
-		about: tr.T("cli.login.about"),
+		about:   tr.T("cli.login.about"),
 		examples: []string{
 			"fastcheck login",
 			"fastcheck login --server https://fastcheck.store/api --profile work",
@@ -263,7 +263,7 @@ func logoutCommand() cliCommand {
 	return cliCommand{
 		name:    "logout",
 		summary: tr.T("cli.logout.summary"),
-		about: tr.T("cli.logout.about"),
+		about:   tr.T("cli.logout.about"),
 		examples: []string{
 			"fastcheck logout",
 			"fastcheck logout --profile work --forget-key",
@@ -363,7 +363,7 @@ func whoamiCommand() cliCommand {
 	return cliCommand{
 		name:    "whoami",
 		summary: tr.T("cli.whoami.summary"),
-		about: tr.T("cli.whoami.about"),
+		about:   tr.T("cli.whoami.about"),
 		examples: []string{
 			"fastcheck whoami",
 			"fastcheck whoami --json | jq -r .userId",

@@ -13,7 +13,7 @@ func profileCommand() cliCommand {
 		name:     "profile",
 		synopsis: "list | use NAME | remove NAME",
 		summary:  tr.T("cli.profile.summary"),
-		about: tr.Tf("cli.profile.about", store.EnvProfile),
+		about:    tr.Tf("cli.profile.about", store.EnvProfile),
 		examples: []string{
 			"fastcheck profile list",
 			"fastcheck login --profile work --server https://fastcheck.store/api",
