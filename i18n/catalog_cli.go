@@ -938,6 +938,125 @@ and the values of flags that take a fixed set (--format, --type, --status,
 	{"cli.completion.badshell",
 		"unknown shell %q (bash, zsh or fish)",
 		"неизвестная оболочка %q (bash, zsh или fish)"},
+	{"cli.phone.usage",
+		`Usage: fastcheck phone <command> [flags]
+
+Acts as the Fastcheck phone app, which owns an account and approves
+terminal logins.
+
+Commands:
+  register   make a phone identity (an Ed25519 key) and print its userId
+  approve    approve a login QR: show the terminal's key fingerprint and IP, then sign
+
+Examples:
+  fastcheck phone register
+  fastcheck phone register --name work --key-file ~/phone-work.key
+  fastcheck phone approve http://127.0.0.1:8080/api/approve/1AF3781BF6B94604B771AEA1D44FA63A
+  fastcheck phone approve --demo alice --yes 1AF3781BF6B94604B771AEA1D44FA63A`,
+		`Использование: fastcheck phone <команда> [флаги]
+
+Работает как приложение Fastcheck на телефоне: владеет аккаунтом и
+подтверждает вход с терминалов.
+
+Команды:
+  register   создать личность телефона (ключ Ed25519) и вывести её userId
+  approve    подтвердить QR-код входа: показать отпечаток ключа и IP терминала, затем подписать
+
+Примеры:
+  fastcheck phone register
+  fastcheck phone register --name work --key-file ~/phone-work.key
+  fastcheck phone approve http://127.0.0.1:8080/api/approve/1AF3781BF6B94604B771AEA1D44FA63A
+  fastcheck phone approve --demo alice --yes 1AF3781BF6B94604B771AEA1D44FA63A`},
+	{"cli.phone.flagname",
+		"name of the phone identity in the keyring",
+		"имя личности телефона в связке ключей"},
+	{"cli.phone.flagkeyfile",
+		"keep the phone key in this file (mode 0600) instead of the keyring",
+		"хранить ключ телефона в этом файле (права 0600), а не в связке ключей"},
+	{"cli.phone.flagdemo",
+		"use a demo user's built-in phone identity (alice or bob; demo servers only)",
+		"встроенная личность телефона демо-пользователя (alice или bob; только для демо-серверов)"},
+	{"cli.phone.flaginsecure",
+		"keep keys in a 0600 file when no OS keyring is available",
+		"хранить ключи в файле с правами 0600, если связки ключей ОС нет"},
+	{"cli.phone.nodemouser",
+		"no demo user %q (there are: %s)",
+		"нет демо-пользователя %q (есть: %s)"},
+	{"cli.phone.nokeyfile",
+		"no phone key at %s; run: %s",
+		"в %s нет ключа телефона; выполните: %s"},
+	{"cli.phone.noidentity",
+		"no phone identity %q; run: %s",
+		"нет личности телефона %q; выполните: %s"},
+	{"cli.phone.demoidentity",
+		"the built-in demo identity %s",
+		"встроенная демо-личность %s"},
+	{"cli.phone.registerusage",
+		`Usage: fastcheck phone register [--name NAME | --key-file PATH] [--json]
+
+Makes a phone identity: an Ed25519 key whose public half is your userId.
+Running it again shows the existing identity.`,
+		`Использование: fastcheck phone register [--name NAME | --key-file PATH] [--json]
+
+Создаёт личность телефона: ключ Ed25519, открытая половина которого — ваш userId.
+Повторный запуск показывает существующую личность.`},
+	{"cli.phone.registered",
+		"Registered a new phone identity in %s.",
+		"Новая личность телефона создана; хранится в: %s."},
+	{"cli.phone.exists",
+		"This phone identity already exists in %s.",
+		"Эта личность телефона уже есть; хранится в: %s."},
+	{"cli.phone.firstlogin",
+		"Your account opens when this phone approves its first login.",
+		"Аккаунт откроется, когда этот телефон подтвердит первый вход."},
+	{"cli.phone.flagserver",
+		"server base URL for a bare session id (default $FASTCHECK_SERVER or http://127.0.0.1:8080/api)",
+		"базовый URL сервера для голого id сеанса (по умолчанию $FASTCHECK_SERVER или http://127.0.0.1:8080/api)"},
+	{"cli.phone.flagyes",
+		"approve without asking",
+		"подтвердить без вопроса"},
+	{"cli.phone.flagjson",
+		"print machine-readable JSON only (needs --yes)",
+		"выводить только машиночитаемый JSON (нужен --yes)"},
+	{"cli.phone.approveusage",
+		`Usage: fastcheck phone approve [flags] <QR URL or session id>
+
+Shows the terminal's key fingerprint and IP address, asks you to compare the
+fingerprint with the one the terminal shows, then approves the login.`,
+		`Использование: fastcheck phone approve [флаги] <ссылка из QR-кода или id сеанса>
+
+Показывает отпечаток ключа и IP-адрес терминала, просит сравнить отпечаток с
+тем, что показывает терминал, затем подтверждает вход.`},
+	{"cli.phone.approveargs",
+		"give one QR URL or session id",
+		"укажите одну ссылку из QR-кода или id сеанса"},
+	{"cli.phone.badtarget",
+		"%q is neither a login QR URL nor a session id",
+		"%q — не ссылка из QR-кода входа и не id сеанса"},
+	{"cli.phone.request",
+		"Login request %s",
+		"Запрос на вход %s"},
+	{"cli.phone.fingerprint",
+		"terminal key fingerprint:",
+		"отпечаток ключа терминала:"},
+	{"cli.phone.ip",
+		"from IP address:",
+		"с IP-адреса:"},
+	{"cli.phone.expires",
+		"expires:",
+		"истекает:"},
+	{"cli.phone.notpending",
+		"this login is %s, not waiting for approval",
+		"этот вход в состоянии %s и не ждёт подтверждения"},
+	{"cli.phone.ask",
+		"Does the terminal show the same fingerprint? Approve?",
+		"Терминал показывает тот же отпечаток? Подтвердить?"},
+	{"cli.phone.no",
+		"Not approved.",
+		"Не подтверждено."},
+	{"cli.phone.approved",
+		"Approved: the terminal is now logged in as %s.",
+		"Подтверждено: терминал вошёл как %s."},
 }
 
 func init() {

@@ -25,7 +25,7 @@ import (
 
 func cmdPhone(args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Print(phoneUsage)
+		fmt.Print(tr.T("cli.phone.usage"))
 		if len(args) == 0 {
 			return exitUsage
 		}
@@ -37,25 +37,9 @@ func cmdPhone(args []string) int {
 	case "approve":
 		return cmdPhoneApprove(args[1:])
 	}
-	fmt.Fprintf(os.Stderr, "fastcheck phone: unknown command %q\n\n%s", args[0], phoneUsage)
+	fmt.Fprintf(os.Stderr, "fastcheck phone: %s\n\n%s", tr.Tf("cli.unknowncommand", args[0]), tr.T("cli.phone.usage"))
 	return exitUsage
 }
-
-const phoneUsage = `Usage: fastcheck phone <command> [flags]
-
-Acts as the Fastcheck phone app, which owns an account and approves
-terminal logins.
-
-Commands:
-  register   make a phone identity (an Ed25519 key) and print its userId
-  approve    approve a login QR: show the terminal's key fingerprint and IP, then sign
-
-Examples:
-  fastcheck phone register
-  fastcheck phone register --name work --key-file ~/phone-work.key
-  fastcheck phone approve http://127.0.0.1:8080/api/approve/1AF3781BF6B94604B771AEA1D44FA63A
-  fastcheck phone approve --demo alice --yes 1AF3781BF6B94604B771AEA1D44FA63A
-`
 
 // phoneIdentity are the flags that pick the phone key.
 type phoneIdentity struct {
@@ -64,10 +48,10 @@ type phoneIdentity struct {
 }
 
 func (p *phoneIdentity) flags(fs *flag.FlagSet) {
-	fs.StringVar(&p.name, "name", "default", "name of the phone identity in the keyring")
-	fs.StringVar(&p.keyFile, "key-file", "", "keep the phone key in this file (mode 0600) instead of the keyring")
-	fs.StringVar(&p.demo, "demo", "", "use a demo user's built-in phone identity (alice or bob; demo servers only)")
-	fs.BoolVar(&p.insecure, "insecure-storage", false, "keep keys in a 0600 file when no OS keyring is available")
+	fs.StringVar(&p.name, "name", "default", tr.T("cli.phone.flagname"))
+	fs.StringVar(&p.keyFile, "key-file", "", tr.T("cli.phone.flagkeyfile"))
+	fs.StringVar(&p.demo, "demo", "", tr.T("cli.phone.flagdemo"))
+	fs.BoolVar(&p.insecure, "insecure-storage", false, tr.T("cli.phone.flaginsecure"))
 }
 
 // load returns the phone key; create makes it if missing.
@@ -80,13 +64,13 @@ func (p *phoneIdentity) load(create bool) (key ed25519.PrivateKey, created bool,
 			for _, u := range assets.DemoUsers() {
 				names = append(names, u.Name)
 			}
-			return nil, false, "", fmt.Errorf("no demo user %q (there are: %s)", p.demo, strings.Join(names, ", "))
+			return nil, false, "", errors.New(tr.Tf("cli.phone.nodemouser", p.demo, strings.Join(names, ", ")))
 		}
 		return u.PhoneKey(), false, "the built-in demo identity " + u.Name, nil
 	case p.keyFile != "":
 		key, created, err = store.KeyFile(p.keyFile, create)
 		if errors.Is(err, os.ErrNotExist) {
-			err = fmt.Errorf("no phone key at %s; run: fastcheck phone register --key-file %s", p.keyFile, p.keyFile)
+			err = errors.New(tr.Tf("cli.phone.nokeyfile", p.keyFile, "fastcheck phone register --key-file "+p.keyFile))
 		}
 		return key, created, p.keyFile, err
 	}
@@ -96,27 +80,42 @@ func (p *phoneIdentity) load(create bool) (key ed25519.PrivateKey, created bool,
 	}
 	key, created, err = store.LoadKey(s, "phone:"+p.name, create)
 	if errors.Is(err, store.ErrNotFound) {
-		err = fmt.Errorf("no phone identity %q; run: fastcheck phone register --name %s", p.name, p.name)
+		err = errors.New(tr.Tf("cli.phone.noidentity", p.name, "fastcheck phone register --name "+p.name))
 	}
 	return key, created, s.Where(), err
+}
+
+// whereWords says in words where load found the key (where is its
+// language-neutral answer, for --json).
+func (p *phoneIdentity) whereWords(where string) string {
+	switch {
+	case p.demo != "":
+		return tr.Tf("cli.phone.demoidentity", p.demo)
+	case p.keyFile != "":
+		return where
+	case where == (store.Keyring{}).Where():
+		return tr.T("cli.storage.keyring")
+	}
+	if path, ok := strings.CutSuffix(where, " (insecure storage)"); ok {
+		return tr.Tf("cli.storage.file", path)
+	}
+	return where
 }
 
 func cmdPhoneRegister(args []string) int {
 	fs := flag.NewFlagSet("fastcheck phone register", flag.ContinueOnError)
 	var id phoneIdentity
 	id.flags(fs)
-	asJSON := fs.Bool("json", false, "print machine-readable JSON only")
+	asJSON := fs.Bool("json", false, tr.T("cli.flag.json"))
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: fastcheck phone register [--name NAME | --key-file PATH] [--json]\n\n"+
-			"Makes a phone identity: an Ed25519 key whose public half is your userId.\n"+
-			"Running it again shows the existing identity.\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), tr.T("cli.phone.registerusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
 	if fs.NArg() > 0 {
-		return usageError("phone register", "unexpected argument %q", fs.Arg(0))
+		return usageError("phone register", "cli.unexpectedarg", fs.Arg(0))
 	}
 	key, created, where, err := id.load(true)
 	if err != nil {
@@ -127,12 +126,12 @@ func cmdPhoneRegister(args []string) int {
 		return printJSON(map[string]any{"userId": api.UserID(pub), "fingerprint": api.Fingerprint(pub), "created": created, "storage": where})
 	}
 	if created {
-		fmt.Printf("Registered a new phone identity in %s.\n", where)
+		fmt.Println(tr.Tf("cli.phone.registered", id.whereWords(where)))
 	} else {
-		fmt.Printf("This phone identity already exists in %s.\n", where)
+		fmt.Println(tr.Tf("cli.phone.exists", id.whereWords(where)))
 	}
 	fmt.Printf("userId:      %s\nfingerprint: %s\n", api.UserID(pub), api.Fingerprint(pub))
-	fmt.Println("Your account opens when this phone approves its first login.")
+	fmt.Println(tr.T("cli.phone.firstlogin"))
 	return exitOK
 }
 
@@ -140,25 +139,23 @@ func cmdPhoneApprove(args []string) int {
 	fs := flag.NewFlagSet("fastcheck phone approve", flag.ContinueOnError)
 	var id phoneIdentity
 	id.flags(fs)
-	server := fs.String("server", "", "server base URL for a bare session id (default $FASTCHECK_SERVER or http://127.0.0.1:8080/api)")
-	yes := fs.Bool("yes", false, "approve without asking")
-	asJSON := fs.Bool("json", false, "print machine-readable JSON only (needs --yes)")
-	allowHTTP := fs.Bool("allow-insecure-http", false, "allow http:// to a server that is not on loopback")
+	server := fs.String("server", "", tr.T("cli.phone.flagserver"))
+	yes := fs.Bool("yes", false, tr.T("cli.phone.flagyes"))
+	asJSON := fs.Bool("json", false, tr.T("cli.phone.flagjson"))
+	allowHTTP := fs.Bool("allow-insecure-http", false, tr.T("cli.flag.allowhttp"))
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: fastcheck phone approve [flags] <QR URL or session id>\n\n"+
-			"Shows the terminal's key fingerprint and IP address, asks you to compare the\n"+
-			"fingerprint with the one the terminal shows, then approves the login.\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), tr.T("cli.phone.approveusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return flagExit(err)
 	}
 	if fs.NArg() != 1 {
-		return usageError("phone approve", "give one QR URL or session id")
+		return usageError("phone approve", "cli.phone.approveargs")
 	}
 	base, sessionID, err := client.ParseApproveTarget(fs.Arg(0))
 	if err != nil {
-		return usageError("phone approve", "%v", err)
+		return usageError("phone approve", "cli.phone.badtarget", api.Truncate(fs.Arg(0), 80))
 	}
 	if base == "" {
 		base = *server
@@ -170,7 +167,7 @@ func cmdPhoneApprove(args []string) int {
 		}
 	}
 	if *asJSON && !*yes {
-		return usageError("phone approve", "--json needs --yes (there is no one to ask)")
+		return usageError("phone approve", "cli.jsonneedsyes")
 	}
 	key, _, _, err := id.load(false)
 	if err != nil {
@@ -187,21 +184,22 @@ func cmdPhoneApprove(args []string) int {
 		return fail("phone approve", err)
 	}
 	if !*asJSON {
-		fmt.Printf("Login request %s\n", ws.SessionID)
-		fmt.Printf("  terminal key fingerprint: %s\n", ws.Fingerprint)
-		fmt.Printf("  from IP address:          %s\n", client.Sanitize(ws.ClientIP))
-		fmt.Printf("  expires:                  %s\n", client.Sanitize(ws.Expires))
+		fmt.Println(tr.Tf("cli.phone.request", ws.SessionID))
+		fields(os.Stdout,
+			"  "+tr.T("cli.phone.fingerprint"), ws.Fingerprint,
+			"  "+tr.T("cli.phone.ip"), client.Sanitize(ws.ClientIP),
+			"  "+tr.T("cli.phone.expires"), when(ws.Expires))
 	}
 	if ws.State != api.StatePending {
-		return fail("phone approve", fmt.Errorf("this login is %s, not waiting for approval", client.Sanitize(ws.State)))
+		return fail("phone approve", errors.New(tr.Tf("cli.phone.notpending", client.Sanitize(ws.State))))
 	}
 	if !*yes {
-		ok, err := confirm(os.Stdin, os.Stdout, "Does the terminal show the same fingerprint? Approve? [y/N] ")
+		ok, err := confirm(os.Stdin, os.Stdout, tr.T("cli.phone.ask")+" "+tr.T("cli.yesno")+" ")
 		if err != nil {
 			return fail("phone approve", err)
 		}
 		if !ok {
-			fmt.Println("Not approved.")
+			fmt.Println(tr.T("cli.phone.no"))
 			return exitError
 		}
 	}
@@ -212,7 +210,7 @@ func cmdPhoneApprove(args []string) int {
 	if *asJSON {
 		return printJSON(map[string]any{"approved": true, "sessionId": ws.SessionID, "userId": res.UserID, "fingerprint": ws.Fingerprint, "clientIp": ws.ClientIP})
 	}
-	fmt.Printf("Approved: the terminal is now logged in as %s.\n", api.ShortUserID(res.UserID))
+	fmt.Println(tr.Tf("cli.phone.approved", api.ShortUserID(res.UserID)))
 	return exitOK
 }
 
@@ -286,7 +284,7 @@ func usageError(cmd, id string, a ...any) int {
 
 // fail prints an error and picks the documented exit code.
 func fail(cmd string, err error) int {
-	fmt.Fprintf(os.Stderr, "fastcheck %s: %v\n", cmd, err)
+	fmt.Fprintf(os.Stderr, "fastcheck %s: %s\n", cmd, describe(err))
 	return exitCodeFor(err)
 }
 
