@@ -80,8 +80,8 @@ func TestOpenPermissionsAndMigrations(t *testing.T) {
 	if err := db.QueryRow(`SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &v); err != nil {
 		t.Fatal(err)
 	}
-	if n != 2 || v != 2 {
-		t.Fatalf("schema_migrations has %d rows up to version %d, want 2 and 2", n, v)
+	if wantN, wantV := migrationFiles(t); n != wantN || v != wantV {
+		t.Fatalf("schema_migrations has %d rows up to version %d, want %d and %d", n, v, wantN, wantV)
 	}
 	var mode string
 	if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
