@@ -20,6 +20,9 @@ type DemoUser struct {
 	Seed     string `json:"seed"`
 	Balance  int64  `json:"balance"`
 	Currency string `json:"currency"`
+	// Staff marks a demo support-staff identity: a demo server lists it
+	// among its staff (fastcheck support).
+	Staff bool `json:"staff,omitempty"`
 }
 
 // PhoneKey is the demo user's phone key.

@@ -21,6 +21,9 @@ func SeedDemo(ctx context.Context, st ledger.Store, now time.Time) ([]assets.Dem
 		if _, err := st.OpenAccount(ctx, id, u.Currency, now); err != nil {
 			return nil, fmt.Errorf("demo user %s: %w", u.Name, err)
 		}
+		if u.Balance == 0 {
+			continue
+		}
 		if _, err := st.Deposit(ctx, ledger.Deposit{
 			UserID: id, Amount: u.Balance, Currency: u.Currency,
 			Source: ledger.ExternalDemoSeed, Ref: "demo-seed:" + u.Name, Now: now,

@@ -51,6 +51,10 @@ type Config struct {
 	// prefix: the sandbox bank at "/bank/", the Briacoin simulator at
 	// "/briacoin/" (the reference server's --sandbox-bank, --briacoin-sim).
 	Mounts map[string]http.Handler
+	// Staff are the userIds of support staff: they may use the read-only
+	// staff API (staff.go), and every read they make is written to the
+	// store's staff audit log (the store must implement ledger.Staff).
+	Staff []string
 }
 
 // Limits are the abuse limits. Zero values take the defaults.
@@ -138,6 +142,8 @@ type Server struct {
 
 	pay *payments // nil when payments are off
 
+	staff staffAPI
+
 	handler http.Handler
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -175,6 +181,11 @@ func New(cfg Config) (*Server, error) {
 		}
 		s.pay = p
 	}
+	st, err := newStaffAPI(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s.staff = st
 	s.handler = s.routes()
 	return s, nil
 }
@@ -264,6 +275,9 @@ func (s *Server) routeTable() []route {
 		{"GET", "/withdraw/{ref}", s.handleWithdrawGet, api.Withdrawal{}},
 		{"POST", "/callbacks/bank", s.handleBankWebhook, api.Message{}},
 		{"POST", "/callbacks/briacoin", s.handleBriacoinCallback, api.Message{}},
+		{"GET", "/staff/accounts", s.handleStaffAccounts, api.StaffAccounts{}},
+		{"GET", "/staff/account", s.handleStaffAccount, api.StaffAccount{}},
+		{"GET", "/staff/check/{number}", s.handleStaffCheck, api.StaffCheck{}},
 	}
 }
 
