@@ -36,6 +36,7 @@ const (
 	pageHandover
 	pageTopup
 	pageWithdraw
+	pageSupport
 	numPages
 )
 
@@ -70,6 +71,7 @@ type Model struct {
 	handover *handoverPage
 	topup    *topupPage
 	withdraw *withdrawPage
+	support  *supportPage
 	cur      pageID
 
 	showHelp bool
@@ -128,7 +130,8 @@ func newModel(ctx context.Context, o Options) *Model {
 	m.handover = newHandoverPage(c)
 	m.topup = newTopupPage(c)
 	m.withdraw = newWithdrawPage(c)
-	m.pages = [numPages]page{newSetupPage(c), m.login, m.wallet, m.create, m.accept, m.handover, m.topup, m.withdraw}
+	m.support = newSupportPage(c, m.wallet.logoutCmd)
+	m.pages = [numPages]page{newSetupPage(c), m.login, m.wallet, m.create, m.accept, m.handover, m.topup, m.withdraw, m.support}
 	m.cur = pageSetup
 	if o.Client != nil {
 		m.cur = pageLogin
@@ -203,7 +206,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !msg.resumed {
 			save = m.c.saveSessionCmd(msg.sessionID)
 		}
-		return m, tea.Batch(save, m.goTo(pageWallet))
+		return m, tea.Batch(save, m.goTo(m.home()))
 	case sessionEndedMsg:
 		if m.cur == pageLogin || m.cur == pageSetup {
 			return m, nil
@@ -262,8 +265,17 @@ func (m *Model) bannerHeight() int {
 	return 0
 }
 
+// home is the first screen after the login: the wallet, or in support
+// mode the staff view.
+func (m *Model) home() pageID {
+	if m.c.opts.Support {
+		return pageSupport
+	}
+	return pageWallet
+}
+
 func (m *Model) goTo(to pageID) tea.Cmd {
-	if to == m.cur {
+	if to == m.cur || m.c.opts.Support && !supportMayOpen(to) {
 		return nil
 	}
 	m.active().leave()
@@ -306,6 +318,7 @@ func (m *Model) endSession() {
 	m.c.userID = ""
 	m.c.bal = nil
 	m.wallet.reset()
+	m.support.reset()
 	m.dialog = nil
 }
 
@@ -503,6 +516,9 @@ func (m *Model) headerView() string {
 	w := m.c.width
 	st, tr := m.c.st, m.c.tr
 	left := st.badge.Render("fastcheck") + " " + st.bold.Render(m.active().title())
+	if m.c.opts.Support {
+		left = st.badge.Render("fastcheck") + " " + m.support.headerBadge() + " " + st.bold.Render(m.active().title())
+	}
 	var right string
 	switch {
 	case m.c.userID != "" || m.c.bal != nil:
@@ -512,6 +528,9 @@ func (m *Model) headerView() string {
 		}
 		if m.c.userID != "" {
 			parts = append(parts, st.muted.Render(api.ShortUserID(client.Sanitize(m.c.userID))))
+		}
+		if m.c.opts.Support {
+			parts = append([]string{st.warn.Render(tr.T("staff.readonly"))}, parts...)
 		}
 		right = strings.Join(parts, st.faint.Render(" · "))
 	case m.c.opts.ServerURL != "":

@@ -64,6 +64,10 @@ type Options struct {
 	// PaymentPollInterval is the pace of the top-up and withdrawal status
 	// polls while their screen is open (default 1 s).
 	PaymentPollInterval time.Duration
+	// Support opens the read-only staff view after the login instead of
+	// the wallet (fastcheck support): the header says STAFF, and no
+	// screen or key that moves money is reachable.
+	Support bool
 }
 
 // ErrDemoRequested is returned by Run when no server is configured and the
