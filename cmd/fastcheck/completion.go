@@ -71,7 +71,7 @@ var flagValues = map[string][]string{
 	"format": {"csv", "json"},
 	"type":   {"created", "accepted"},
 	"status": {"used", "expired", "cancelled"},
-	"demo":   {"alice", "bob"},
+	"demo":   {"alice", "bob", "support"},
 	"lang":   i18n.Langs,
 }
 
@@ -79,7 +79,7 @@ var fileFlags = map[string]bool{"output": true, "key-file": true, "db": true}
 
 func completionSpecs() []compSpec {
 	var specs []compSpec
-	for _, c := range cliCommands() {
+	for _, c := range append(cliCommands(), supportCommand(nil)) {
 		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
 		var g globals
 		g.register(fs, c.globals)
@@ -94,10 +94,15 @@ func completionSpecs() []compSpec {
 			s.words = []string{"bank", "briacoin", "status"}
 		case "withdraw":
 			s.words = []string{"status"}
+		case "support":
+			s.words = []string{"find", "account", "check"}
 		}
 		fs.VisitAll(func(f *flag.Flag) {
 			_, usage := flag.UnquoteUsage(f)
-			cf := compFlag{name: f.Name, usage: usage, value: takesValue(fs, "--"+f.Name), values: flagValues[f.Name], file: fileFlags[f.Name]}
+			cf := compFlag{name: f.Name, usage: usage, value: takesValue(fs, "--"+f.Name), file: fileFlags[f.Name]}
+			if cf.value {
+				cf.values = flagValues[f.Name]
+			}
 			if f.Name == "profile" {
 				cf.dynamic = "fastcheck profile list --names 2>/dev/null"
 			}
@@ -108,8 +113,9 @@ func completionSpecs() []compSpec {
 	for _, c := range commands() {
 		switch c.name {
 		case "server":
-			specs = append(specs, compSpec{name: c.name, summary: c.summary, words: []string{"audit"},
-				flags: []compFlag{{name: "addr", value: true}, {name: "db", value: true, file: true}, {name: "demo"}, {name: "json"}}})
+			specs = append(specs, compSpec{name: c.name, summary: c.summary, words: []string{"audit", "audit-log"},
+				flags: []compFlag{{name: "addr", value: true}, {name: "db", value: true, file: true}, {name: "demo"}, {name: "json"},
+					{name: "staff", value: true}, {name: "since", value: true}}})
 		case "briacoin-sim":
 			specs = append(specs, compSpec{name: c.name, summary: c.summary, words: []string{"pay"},
 				flags: []compFlag{{name: "addr", value: true}, {name: "state", value: true, file: true}, {name: "step", value: true},

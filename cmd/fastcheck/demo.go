@@ -43,6 +43,8 @@ type demoOptions struct {
 	TrustProxy bool
 	// Log, if set, also receives the server's log (besides LogPath).
 	Log *slog.Logger
+	// Staff are support staff besides the demo's own "support" identity.
+	Staff []string
 }
 
 // startDemoServer starts the embedded server and returns once it listens.
@@ -119,7 +121,7 @@ func startDemoServer(ctx context.Context, o demoOptions) (d *demoServer, err err
 	}
 	d.closeFns = append(d.closeFns, pay.close)
 	srv, err := server.New(server.Config{Store: st, Logger: log, BasePath: "/api", TrustProxy: o.TrustProxy,
-		Payments: pay.cfg, Mounts: pay.mounts})
+		Payments: pay.cfg, Mounts: pay.mounts, Staff: append(server.DemoStaff(), o.Staff...)})
 	if err != nil {
 		return d, err
 	}

@@ -36,6 +36,7 @@ func commands() []command {
 		command{"server", tr.T("cli.server.summary"), cmdServer},
 		command{"phone", tr.T("cli.phone.summary"), cmdPhone},
 		command{"ssh", tr.T("cli.ssh.summary"), cmdSSH},
+		command{"support", tr.T("cli.support.summary"), cmdSupport},
 		command{"briacoin-sim", tr.T("cli.briacoinsim.summary"), cmdBriacoinSim},
 	)
 }

@@ -28,6 +28,8 @@ func cmdServer(args []string) int {
 			return cmdServerAudit(args[1:])
 		case "migrate":
 			return cmdServerMigrate(args[1:])
+		case "audit-log":
+			return cmdServerAuditLog(args[1:])
 		}
 	}
 	fs := flag.NewFlagSet("fastcheck server", flag.ContinueOnError)
@@ -41,11 +43,13 @@ func cmdServer(args []string) int {
 	publicURL := fs.String("public-url", "", "base URL to put in login QR codes (default: as the client reached us)")
 	trustProxy := fs.Bool("trust-proxy", false, "take client IP and scheme from X-Forwarded-* (only behind your own proxy)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	staff := fs.String("staff", "", "comma-separated `USERIDS` of support staff: they may use the read-only staff API, and every read is logged (see server audit-log); --demo adds the demo's \"support\"")
 	payFlags := registerPaymentFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), `Usage: fastcheck server [flags]
        fastcheck server audit --db PATH|URL [--json]
        fastcheck server migrate --db PATH|URL
+       fastcheck server audit-log --db PATH|URL [--since AGE|TIME] [--json]
 
 Runs the reference Fastcheck server: every API of the spec on a
 double-entry ledger in SQLite (one server process), or in PostgreSQL when
@@ -106,7 +110,7 @@ Flags:
 		Store: st, Logger: log, BasePath: *basePath,
 		WebsessionTTL: *wsTTL, SessionTTL: *sessTTL, CheckTTL: *checkTTL,
 		PublicURL: *publicURL, TrustProxy: *trustProxy,
-		Payments: pay.cfg, Mounts: pay.mounts,
+		Payments: pay.cfg, Mounts: pay.mounts, Staff: staffList(*staff, *demo),
 	})
 	if err != nil {
 		log.Error("cannot start", "err", err)

@@ -25,6 +25,7 @@ func cmdWallet(args []string) int {
 	fs := flag.NewFlagSet("fastcheck wallet", flag.ContinueOnError)
 	var g globals
 	g.register(fs, globalsAll)
+	support := fs.Bool("support", false, "open the read-only staff view instead (the same as fastcheck support)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), tr.T("cli.wallet.usage")+`
 
@@ -48,7 +49,7 @@ func cmdWallet(args []string) int {
 	if err != nil {
 		return failCLI("wallet", err, set)
 	}
-	opts := tui.Options{Lang: tr.Lang()}
+	opts := tui.Options{Lang: tr.Lang(), Support: *support}
 	if set.ServerFrom != "default" {
 		// Warnings about insecure storage go out before the screen
 		// takes over; during it they would tear the frame.
@@ -81,7 +82,7 @@ func cmdWallet(args []string) int {
 	defer stop()
 	err = tui.Run(ctx, opts, os.Stdin, os.Stdout)
 	if errors.Is(err, tui.ErrDemoRequested) {
-		return runDemo(ctx, "127.0.0.1:8080", "", tr.Lang(), os.Stderr)
+		return runDemo(ctx, "127.0.0.1:8080", "", tr.Lang(), *support, os.Stderr)
 	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(os.Stderr, "fastcheck: %s\n", describe(err))
@@ -114,12 +115,13 @@ func cmdDemo(args []string) int {
 	}
 	ctx, stop := (&globals{}).context(false)
 	defer stop()
-	return runDemo(ctx, *addr, *db, tr.Lang(), os.Stderr)
+	return runDemo(ctx, *addr, *db, tr.Lang(), false, os.Stderr)
 }
 
-// runDemo starts the embedded server, then the wallet. The server logs to
-// a file next to its database, not over the wallet's screen.
-func runDemo(ctx context.Context, addr, dbPath, lang string, errOut io.Writer) int {
+// runDemo starts the embedded server, then the wallet (with support, the
+// staff view, logging in as the demo's "support"). The server logs to a
+// file next to its database, not over the wallet's screen.
+func runDemo(ctx context.Context, addr, dbPath, lang string, support bool, errOut io.Writer) int {
 	d, err := startDemoServer(ctx, demoOptions{Addr: addr, DB: dbPath})
 	if err != nil {
 		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
@@ -138,13 +140,16 @@ func runDemo(ctx context.Context, addr, dbPath, lang string, errOut io.Writer) i
 		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
 		return exitError
 	}
-	const user = "alice"
+	user := "alice"
+	if support {
+		user = "support"
+	}
 	approve, err := demoApprover(d.URL, user, nil)
 	if err != nil {
 		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
 		return exitError
 	}
-	err = tui.Run(ctx, tui.Options{Client: c, Lang: lang, DemoUser: user, DemoApprove: approve}, os.Stdin, os.Stdout)
+	err = tui.Run(ctx, tui.Options{Client: c, Lang: lang, DemoUser: user, DemoApprove: approve, Support: support}, os.Stdin, os.Stdout)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
 		return exitError
