@@ -1,5 +1,10 @@
 package tui
 
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
+
 // listState is the cursor and scroll window of a list of n rows shown in
 // height lines. Views draw only rows offset..offset+height, so a frame
 // costs the same at 100 rows as at 100,000.
@@ -71,4 +76,26 @@ func (l *listState) clamp() {
 // window is the range of rows on screen.
 func (l *listState) window() (from, to int) {
 	return l.offset, min(l.offset+l.height, l.n)
+}
+
+// navigate moves the cursor for a movement key (up, down, page, first,
+// last) and reports whether k was one.
+func (l *listState) navigate(k tea.KeyMsg, keys *keyMap) bool {
+	switch {
+	case key.Matches(k, keys.Up):
+		l.move(-1)
+	case key.Matches(k, keys.Down):
+		l.move(1)
+	case key.Matches(k, keys.PageUp):
+		l.pageUp()
+	case key.Matches(k, keys.PageDown):
+		l.pageDown()
+	case key.Matches(k, keys.Top):
+		l.top()
+	case key.Matches(k, keys.Bottom):
+		l.bottom()
+	default:
+		return false
+	}
+	return true
 }

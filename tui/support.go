@@ -167,37 +167,36 @@ func (p *supportPage) setFocus(f int) tea.Cmd {
 
 // Calls. Each is one audited read on the server.
 
-func (p *supportPage) findCmd(prefix string) tea.Cmd {
+// call runs one staff read with the call timeout.
+func (p *supportPage) call(read func(ctx context.Context, cl *client.Client) tea.Msg) tea.Cmd {
 	cl, ctx := p.c.client, p.c.ctx
 	p.busy = true
 	return func() tea.Msg {
 		ctx, cancel := context.WithTimeout(ctx, callTimeout)
 		defer cancel()
+		return read(ctx, cl)
+	}
+}
+
+func (p *supportPage) findCmd(prefix string) tea.Cmd {
+	return p.call(func(ctx context.Context, cl *client.Client) tea.Msg {
 		rows, more, err := cl.StaffFindAccounts(ctx, prefix)
 		return staffFoundMsg{prefix: prefix, rows: rows, more: more, err: err}
-	}
+	})
 }
 
 func (p *supportPage) accountCmd(userID string) tea.Cmd {
-	cl, ctx := p.c.client, p.c.ctx
-	p.busy = true
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, callTimeout)
-		defer cancel()
+	return p.call(func(ctx context.Context, cl *client.Client) tea.Msg {
 		acc, err := cl.StaffAccount(ctx, userID)
 		return staffAccountMsg{acc: acc, err: err}
-	}
+	})
 }
 
 func (p *supportPage) checkCmd(number string) tea.Cmd {
-	cl, ctx := p.c.client, p.c.ctx
-	p.busy = true
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(ctx, callTimeout)
-		defer cancel()
+	return p.call(func(ctx context.Context, cl *client.Client) tea.Msg {
 		ch, err := cl.StaffCheck(ctx, number)
 		return staffCheckMsg{check: ch, err: err}
-	}
+	})
 }
 
 // failedCall shows what went wrong with a staff read: a 403 stays on the
@@ -314,20 +313,8 @@ func (p *supportPage) key(k tea.KeyMsg) tea.Cmd {
 	if p.shown == supCheck {
 		return nil
 	}
-	l := p.list()
 	switch {
-	case key.Matches(k, keys.Up):
-		l.move(-1)
-	case key.Matches(k, keys.Down):
-		l.move(1)
-	case key.Matches(k, keys.PageUp):
-		l.pageUp()
-	case key.Matches(k, keys.PageDown):
-		l.pageDown()
-	case key.Matches(k, keys.Top):
-		l.top()
-	case key.Matches(k, keys.Bottom):
-		l.bottom()
+	case p.list().navigate(k, keys):
 	case key.Matches(k, p.keys.Open):
 		return p.open()
 	case p.shown == supAccount && key.Matches(k, keys.Tab1):
@@ -581,20 +568,16 @@ const (
 	supColRole    = 9
 )
 
+// stateWords are the message ids of the check states.
+var stateWords = map[string]string{
+	api.CheckActive: "check.active", api.CheckLocked: "check.locked", api.CheckUsed: "staff.stateused",
+	api.CheckExpired: "staff.stateexpired", api.CheckCancelled: "staff.statecancelled",
+}
+
 // stateText is a check state in words.
 func (p *supportPage) stateText(s string) string {
-	tr := p.c.tr
-	switch s {
-	case api.CheckActive:
-		return tr.T("check.active")
-	case api.CheckLocked:
-		return tr.T("check.locked")
-	case api.CheckUsed:
-		return tr.T("staff.stateused")
-	case api.CheckExpired:
-		return tr.T("staff.stateexpired")
-	case api.CheckCancelled:
-		return tr.T("staff.statecancelled")
+	if id, ok := stateWords[s]; ok {
+		return p.c.tr.T(id)
 	}
 	return client.Sanitize(s)
 }
@@ -664,24 +647,12 @@ func (p *supportPage) accountLines() []string {
 		truncate(" "+st.label.Render(padRight(tr.T("staff.balance"), lw))+"  "+st.value.Render(tr.Money(a.Balance, client.Sanitize(a.Currency)))+
 			"   "+st.label.Render(tr.T("staff.opened"))+"  "+p.when(a.CreatedAt), p.w),
 	}
-	labels := [supTabs]string{
+	labels := []string{
 		tr.Tf("staff.tabactive", len(a.Active)),
 		tr.Tf("staff.tabhistory", len(a.History)),
 		tr.Tf("staff.tabfailed", len(p.failed)),
 	}
-	var tabs strings.Builder
-	tabs.WriteString(" ")
-	for i, label := range labels {
-		if i > 0 {
-			tabs.WriteString("  ")
-		}
-		if i == p.tab {
-			tabs.WriteString(st.tabActive.Render("▸ " + label))
-		} else {
-			tabs.WriteString(st.tabInactive.Render("  " + label))
-		}
-	}
-	out = append(out, truncate(tabs.String(), p.w))
+	out = append(out, truncate(tabsText(st, labels, p.tab, "  "), p.w))
 	rule := st.rule.Render(strings.Repeat("─", p.w))
 	if p.tab == supTabHistory && a.HistoryMore {
 		note := " " + tr.Tf("staff.historymore", len(a.History)) + " "
@@ -690,40 +661,36 @@ func (p *supportPage) accountLines() []string {
 	out = append(out, rule)
 	l := &p.lists[p.tab]
 	wide := !narrow(p.w)
+	// The active and history tabs: number, amount, state, one more column
+	// (wrong codes or role), and a date where it fits.
+	checks := func(rows []api.StaffCheck, col, date, empty string, cw int, cell func(c api.StaffCheck) (string, string)) []string {
+		head := "  " + padRight(tr.T("col.number"), colNumber) + "  " + padLeft(tr.T("col.amount"), colAmount) + "  " +
+			padRight(tr.T("staff.colstate"), supColState) + "  " + padRight(tr.T(col), cw)
+		if wide {
+			head += "  " + tr.T(date)
+		}
+		return p.rows(l, head, tr.T(empty), func(i int) string {
+			c := rows[i]
+			v, when := cell(c)
+			line := padRight(client.Sanitize(c.Fastcheck), colNumber) + "  " + padLeft(tr.Money(c.Amount, client.Sanitize(c.Currency)), colAmount) + "  " +
+				padRight(p.stateText(c.State), supColState) + "  " + padRight(v, cw)
+			if wide {
+				line += "  " + p.when(when)
+			}
+			return line
+		})
+	}
 	switch p.tab {
 	case supTabActive:
-		head := "  " + padRight(tr.T("col.number"), colNumber) + "  " + padLeft(tr.T("col.amount"), colAmount) + "  " +
-			padRight(tr.T("staff.colstate"), supColState) + "  " + padRight(tr.T("staff.colwrong"), supColWrong)
-		if wide {
-			head += "  " + tr.T("details.expires")
-		}
-		return append(out, p.rows(l, head, tr.T("staff.noactive"), func(i int) string {
-			c := a.Active[i]
-			line := padRight(client.Sanitize(c.Fastcheck), colNumber) + "  " + padLeft(tr.Money(c.Amount, client.Sanitize(c.Currency)), colAmount) + "  " +
-				padRight(p.stateText(c.State), supColState) + "  " + padRight(fmt.Sprintf("%d", c.FailedAttempts), supColWrong)
-			if wide {
-				line += "  " + p.when(c.Expiration)
-			}
-			return line
+		return append(out, checks(a.Active, "staff.colwrong", "details.expires", "staff.noactive", supColWrong, func(c api.StaffCheck) (string, string) {
+			return fmt.Sprintf("%d", c.FailedAttempts), c.Expiration
 		})...)
 	case supTabHistory:
-		head := "  " + padRight(tr.T("col.number"), colNumber) + "  " + padLeft(tr.T("col.amount"), colAmount) + "  " +
-			padRight(tr.T("staff.colstate"), supColState) + "  " + padRight(tr.T("staff.colrole"), supColRole)
-		if wide {
-			head += "  " + tr.T("details.resolved")
-		}
-		return append(out, p.rows(l, head, tr.T("staff.nohistory"), func(i int) string {
-			c := a.History[i]
-			role := tr.T("staff.rolecreated")
+		return append(out, checks(a.History, "staff.colrole", "details.resolved", "staff.nohistory", supColRole, func(c api.StaffCheck) (string, string) {
 			if c.Creator != a.UserID {
-				role = tr.T("staff.roleaccepted")
+				return tr.T("staff.roleaccepted"), c.ResolvedAt
 			}
-			line := padRight(client.Sanitize(c.Fastcheck), colNumber) + "  " + padLeft(tr.Money(c.Amount, client.Sanitize(c.Currency)), colAmount) + "  " +
-				padRight(p.stateText(c.State), supColState) + "  " + padRight(role, supColRole)
-			if wide {
-				line += "  " + p.when(c.ResolvedAt)
-			}
-			return line
+			return tr.T("staff.rolecreated"), c.ResolvedAt
 		})...)
 	}
 	dw := colDate

@@ -83,6 +83,17 @@ func runSupportGolden(t *testing.T, lang string, w, h int) *goldenRun {
 	return &goldenRun{t: t, tm: tm, f: f}
 }
 
+// openAccount searches "dGhp" and opens the second account found.
+func (g *goldenRun) openAccount() {
+	g.wait("/ ")
+	g.typeText("dGhp")
+	g.key("enter")
+	g.wait(otherUser[:30])
+	g.key("j")
+	g.key("enter")
+	g.wait("1234-5678-0001")
+}
+
 func TestGoldenSupport(t *testing.T) {
 	eachSize(t, both, func(t *testing.T, lang string, w, h int) {
 		t.Run("search", func(t *testing.T) {
@@ -96,24 +107,12 @@ func TestGoldenSupport(t *testing.T) {
 		})
 		t.Run("account", func(t *testing.T) {
 			g := runSupportGolden(t, lang, w, h)
-			g.wait("/ ")
-			g.typeText("dGhp")
-			g.key("enter")
-			g.wait(otherUser[:30])
-			g.key("j")
-			g.key("enter")
-			g.wait("1234-5678-0001")
+			g.openAccount()
 			g.require()
 		})
 		t.Run("failed", func(t *testing.T) {
 			g := runSupportGolden(t, lang, w, h)
-			g.wait("/ ")
-			g.typeText("dGhp")
-			g.key("enter")
-			g.wait(otherUser[:30])
-			g.key("j")
-			g.key("enter")
-			g.wait("1234-5678-0001")
+			g.openAccount()
 			g.key("3")
 			g.wait("9999-9999-9999")
 			g.require()

@@ -527,20 +527,8 @@ func (p *walletPage) key(k tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
-	l := p.list()
 	switch {
-	case key.Matches(k, keys.Up):
-		l.move(-1)
-	case key.Matches(k, keys.Down):
-		l.move(1)
-	case key.Matches(k, keys.PageUp):
-		l.pageUp()
-	case key.Matches(k, keys.PageDown):
-		l.pageDown()
-	case key.Matches(k, keys.Top):
-		l.top()
-	case key.Matches(k, keys.Bottom):
-		l.bottom()
+	case p.list().navigate(k, keys):
 	case key.Matches(k, keys.Tab1):
 		p.tab = tabActive
 	case key.Matches(k, keys.Tab2):
@@ -776,22 +764,27 @@ func (p *walletPage) view() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func (p *walletPage) tabsLine() string {
-	st := p.c.st
-	labels := p.tabLabels()
+// tabsText draws tab titles, the active one marked ▸, gap apart.
+func tabsText(st *styles, labels []string, active int, gap string) string {
 	var b strings.Builder
 	b.WriteString(" ")
 	for i, label := range labels {
 		if i > 0 {
-			b.WriteString("   ")
+			b.WriteString(gap)
 		}
-		if i == p.tab {
+		if i == active {
 			b.WriteString(st.tabActive.Render("▸ " + label))
 		} else {
 			b.WriteString(st.tabInactive.Render("  " + label))
 		}
 	}
-	left := b.String()
+	return b.String()
+}
+
+func (p *walletPage) tabsLine() string {
+	st := p.c.st
+	labels := p.tabLabels()
+	left := tabsText(st, labels[:], p.tab, "   ")
 	if p.tab != tabHistory {
 		return left
 	}

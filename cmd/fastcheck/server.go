@@ -148,15 +148,8 @@ Flags:
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
-	if backend.Kind(*dbPath) == backend.SQLite {
-		if _, err := os.Stat(*dbPath); err != nil {
-			fmt.Fprintf(os.Stderr, "fastcheck server audit: %v\n", err)
-			return exitError
-		}
-	}
-	st, err := backend.Open(context.Background(), *dbPath)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "fastcheck server audit: %v\n", err)
+	st, ok := openExisting("server audit", *dbPath)
+	if !ok {
 		return exitError
 	}
 	defer st.Close()

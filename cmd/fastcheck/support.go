@@ -101,17 +101,23 @@ func cmdSupport(args []string) int {
 	return runCLI(supportCommand(args), args)
 }
 
-// staffCall runs one staff read for a CLI subcommand.
-func staffCall(g *globals, call func(ctx context.Context, c *client.Client) error) int {
+// staffRead runs one staff read for a CLI subcommand and prints its
+// answer: as JSON with --json, else with human.
+func staffRead[T any](g *globals, read func(ctx context.Context, c *client.Client) (T, error), human func(T)) int {
 	w, err := g.loggedIn()
 	if err != nil {
 		return failCLI("support", err, w.set)
 	}
 	ctx, stop := g.context(true)
 	defer stop()
-	if err := call(ctx, w.c); err != nil {
+	v, err := read(ctx, w.c)
+	if err != nil {
 		return failCLI("support", err, w.set)
 	}
+	if g.json {
+		return printJSON(v)
+	}
+	human(v)
 	return exitOK
 }
 
@@ -119,33 +125,27 @@ func supportFind(g *globals, prefix string) int {
 	if err := api.CheckUserIDPrefix(prefix); err != nil {
 		return usageError("support", "%v", err)
 	}
-	return staffCall(g, func(ctx context.Context, c *client.Client) error {
+	return staffRead(g, func(ctx context.Context, c *client.Client) (api.StaffAccounts, error) {
 		found, more, err := c.StaffFindAccounts(ctx, prefix)
-		if err != nil {
-			return err
-		}
 		if found == nil {
 			found = []api.StaffAccountRow{}
 		}
-		if g.json {
-			printJSON(api.StaffAccounts{Accounts: found, More: more})
-			return nil
-		}
-		if len(found) == 0 {
+		return api.StaffAccounts{Accounts: found, More: more}, err
+	}, func(res api.StaffAccounts) {
+		if len(res.Accounts) == 0 {
 			fmt.Println("No account's userId starts with " + prefix + ".")
-			return nil
+			return
 		}
 		t := table{head: []string{"USERID", "BALANCE", "OPENED"}, right: map[int]bool{1: true}}
-		for _, a := range found {
+		for _, a := range res.Accounts {
 			t.add(client.Sanitize(a.UserID), money(a.Balance, a.Currency), when(a.CreatedAt))
 		}
 		t.write(os.Stdout)
-		fmt.Print("\n" + tr.N("cli.support.accounts", int64(len(found)), len(found)))
-		if more {
+		fmt.Print("\n" + tr.N("cli.support.accounts", int64(len(res.Accounts)), len(res.Accounts)))
+		if res.More {
 			fmt.Print(" More match: give a longer prefix.")
 		}
 		fmt.Println()
-		return nil
 	})
 }
 
@@ -153,15 +153,9 @@ func supportAccount(g *globals, userID string) int {
 	if _, err := api.ParseUserID(userID); err != nil {
 		return usageError("support", "%v", err)
 	}
-	return staffCall(g, func(ctx context.Context, c *client.Client) error {
-		a, err := c.StaffAccount(ctx, userID)
-		if err != nil {
-			return err
-		}
-		if g.json {
-			printJSON(a)
-			return nil
-		}
+	return staffRead(g, func(ctx context.Context, c *client.Client) (api.StaffAccount, error) {
+		return c.StaffAccount(ctx, userID)
+	}, func(a api.StaffAccount) {
 		fields(os.Stdout, "Account", client.Sanitize(a.UserID), "Balance", money(a.Balance, a.Currency), "Opened", when(a.CreatedAt))
 		fmt.Printf("\nActive checks (%d):\n", len(a.Active))
 		if len(a.Active) > 0 {
@@ -172,7 +166,11 @@ func supportAccount(g *globals, userID string) int {
 			}
 			t.write(os.Stdout)
 		}
-		fmt.Printf("\nHistory (%d%s):\n", len(a.History), map[bool]string{true: ", the newest; there is more"}[a.HistoryMore])
+		more := ""
+		if a.HistoryMore {
+			more = ", the newest; there is more"
+		}
+		fmt.Printf("\nHistory (%d%s):\n", len(a.History), more)
 		if len(a.History) > 0 {
 			t := table{head: []string{"NUMBER", "AMOUNT", "STATE", "ROLE", "RESOLVED"}, right: map[int]bool{1: true}}
 			for _, ch := range a.History {
@@ -192,7 +190,6 @@ func supportAccount(g *globals, userID string) int {
 			}
 			t.write(os.Stdout)
 		}
-		return nil
 	})
 }
 
@@ -201,15 +198,9 @@ func supportCheck(g *globals, number string) int {
 	if err != nil {
 		return usageError("support", "%v", err)
 	}
-	return staffCall(g, func(ctx context.Context, c *client.Client) error {
-		ch, err := c.StaffCheck(ctx, n)
-		if err != nil {
-			return err
-		}
-		if g.json {
-			printJSON(ch)
-			return nil
-		}
+	return staffRead(g, func(ctx context.Context, c *client.Client) (api.StaffCheck, error) {
+		return c.StaffCheck(ctx, n)
+	}, func(ch api.StaffCheck) {
 		redeemer := client.Sanitize(ch.Redeemer)
 		if redeemer == "" {
 			redeemer = "-"
@@ -225,7 +216,6 @@ func supportCheck(g *globals, number string) int {
 			"Expires", when(ch.Expiration),
 			"Resolved", when(ch.ResolvedAt),
 		)
-		return nil
 	})
 }
 
@@ -265,15 +255,8 @@ Flags:
 	if *limit < 0 {
 		return usageError("server audit-log", "--limit must not be negative")
 	}
-	if backend.Kind(*dbPath) == backend.SQLite {
-		if _, err := os.Stat(*dbPath); err != nil {
-			fmt.Fprintf(os.Stderr, "fastcheck server audit-log: %v\n", err)
-			return exitError
-		}
-	}
-	st, err := backend.Open(context.Background(), *dbPath)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "fastcheck server audit-log: %v\n", err)
+	st, ok := openExisting("server audit-log", *dbPath)
+	if !ok {
 		return exitError
 	}
 	defer st.Close()
@@ -306,6 +289,24 @@ Flags:
 	t.write(os.Stdout)
 	fmt.Println("\n" + tr.N("cli.auditlog.reads", int64(len(entries)), len(entries)))
 	return exitOK
+}
+
+// openExisting opens the ledger named by db for an offline tool: an SQLite
+// file must exist already (a typo must not create an empty database). On
+// failure it has said why.
+func openExisting(cmd, db string) (ledger.Store, bool) {
+	if backend.Kind(db) == backend.SQLite {
+		if _, err := os.Stat(db); err != nil {
+			fmt.Fprintf(os.Stderr, "fastcheck %s: %v\n", cmd, err)
+			return nil, false
+		}
+	}
+	st, err := backend.Open(context.Background(), db)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "fastcheck %s: %v\n", cmd, err)
+		return nil, false
+	}
+	return st, true
 }
 
 // auditLogRow is one entry of `server audit-log --json`.
