@@ -89,7 +89,12 @@ func TestStaffPermissions(t *testing.T) {
 }
 
 func TestStaffAuditsEveryRead(t *testing.T) {
-	e := startStaff(t)
+	for _, b := range servertest.Backends {
+		t.Run(b.Name, func(t *testing.T) { testStaffAuditsEveryRead(t, startStaff(t, servertest.WithStore(b.Open(t)))) })
+	}
+}
+
+func testStaffAuditsEveryRead(t *testing.T, e *staffEnv) {
 	number := createCheck(t, e.alice, 1000)
 	reads := []struct {
 		path, action, subject string
@@ -287,7 +292,12 @@ func TestStaffFindBounds(t *testing.T) {
 }
 
 func TestStaffConcurrentReads(t *testing.T) {
-	e := startStaff(t)
+	for _, b := range servertest.Backends {
+		t.Run(b.Name, func(t *testing.T) { testStaffConcurrentReads(t, startStaff(t, servertest.WithStore(b.Open(t)))) })
+	}
+}
+
+func testStaffConcurrentReads(t *testing.T, e *staffEnv) {
 	number := createCheck(t, e.alice, 500)
 	const workers, each = 8, 6
 	paths := []string{findPath(e.bob.UserID[:4]), accountPath(e.alice.UserID), "/staff/check/" + number}
@@ -338,7 +348,8 @@ func (failingLog) LogStaffRead(context.Context, ledger.StaffRead) (ledger.StaffR
 }
 
 func TestStaffReadRefusedWhenAuditFails(t *testing.T) {
-	e := startStaff(t, func(c *server.Config) { c.Store = failingLog{c.Store.(*sqlite.Store)} })
+	st := servertest.Backends[0].Open(t).(*sqlite.Store)
+	e := startStaff(t, servertest.WithStore(failingLog{st}))
 	for _, p := range []string{findPath(e.alice.UserID[:6]), accountPath(e.alice.UserID), "/staff/check/1234-5678-0001"} {
 		r := e.support.Do(t, "GET", p, nil)
 		if r.Status != 503 || !strings.Contains(r.Message(), "audit log") || strings.Contains(string(r.Body), e.alice.UserID) {
