@@ -1057,6 +1057,289 @@ fingerprint with the one the terminal shows, then approves the login.`,
 	{"cli.phone.approved",
 		"Approved: the terminal is now logged in as %s.",
 		"Подтверждено: терминал вошёл как %s."},
+	{"cli.server.flagaddr",
+		"address to listen on",
+		"адрес, на котором слушать"},
+	{"cli.server.flagdb",
+		"SQLite database file, or a postgres:// (postgresql://) URL for PostgreSQL",
+		"файл базы SQLite или URL postgres:// (postgresql://) для PostgreSQL"},
+	{"cli.server.flagdemo",
+		"seed the demo users (alice and bob, %s each) and their phone identities",
+		"создать демо-пользователей (alice и bob, по %s у каждого) и их личности телефонов"},
+	{"cli.server.flagbasepath",
+		"second mount point of the API (the spec's root is fastcheck.store/api)",
+		"второй путь монтирования API (корень по спецификации — fastcheck.store/api)"},
+	{"cli.server.flagwsttl",
+		"how long a login QR stays valid",
+		"сколько действует QR-код входа"},
+	{"cli.server.flagsessttl",
+		"how long an approved session stays valid",
+		"сколько действует подтверждённый сеанс"},
+	{"cli.server.flagcheckttl",
+		"how long a check lives before its money goes back",
+		"сколько живёт чек, прежде чем деньги вернутся"},
+	{"cli.server.flagpublicurl",
+		"base URL to put in login QR codes (default: as the client reached us)",
+		"базовый URL для QR-кодов входа (по умолчанию — тот, по которому пришёл клиент)"},
+	{"cli.server.flagtrustproxy",
+		"take client IP and scheme from X-Forwarded-* (only behind your own proxy)",
+		"брать IP клиента и схему из X-Forwarded-* (только за своим прокси)"},
+	{"cli.server.flagloglevel",
+		"debug, info, warn or error",
+		"debug, info, warn или error"},
+	{"cli.server.badloglevel",
+		"--log-level must be debug, info, warn or error, not %q",
+		"--log-level может быть debug, info, warn или error, а не %q"},
+	{"cli.server.usage",
+		`Usage: fastcheck server [flags]
+       fastcheck server audit --db PATH|URL [--json]
+       fastcheck server migrate --db PATH|URL
+       fastcheck server audit-log --db PATH|URL [--since AGE|TIME] [--json]
+
+Runs the reference Fastcheck server: every API of the spec on a
+double-entry ledger in SQLite (one server process), or in PostgreSQL when
+--db is a postgres:// URL (any number of replicas may share it). Schema
+migrations apply at startup, or with "server migrate".`,
+		`Использование: fastcheck server [флаги]
+       fastcheck server audit --db PATH|URL [--json]
+       fastcheck server migrate --db PATH|URL
+       fastcheck server audit-log --db PATH|URL [--since AGE|TIME] [--json]
+
+Запускает эталонный сервер Fastcheck: все API спецификации поверх журнала
+двойной записи в SQLite (один процесс сервера) или в PostgreSQL, если --db —
+URL postgres:// (базу могут делить сколько угодно реплик). Миграции схемы
+применяются при запуске или командой "server migrate".`},
+	{"cli.server.flagauditjson",
+		"print the report as JSON",
+		"вывести отчёт в JSON"},
+	{"cli.server.auditusage",
+		`Usage: fastcheck server audit --db PATH|URL [--json]
+
+Checks every ledger invariant on a database (conservation, no negative
+balance, single resolution, journal replay, balanced transactions, expiry,
+monotonic status). Exits 0 when all hold, 1 on any violation.`,
+		`Использование: fastcheck server audit --db PATH|URL [--json]
+
+Проверяет все инварианты журнала в базе (сохранение денег, отсутствие
+отрицательных балансов, единственное завершение, повтор журнала,
+сбалансированные транзакции, истечение, монотонность статусов). Код выхода
+0, если все выполнены, 1 при любом нарушении.`},
+	{"cli.server.migrateusage",
+		`Usage: fastcheck server migrate --db PATH|URL
+
+Applies the ledger's schema migrations (the server also applies them when
+it starts) and prints the schema version. An SQLite file is created if it
+does not exist. On PostgreSQL an advisory lock keeps concurrent migrations
+from racing.`,
+		`Использование: fastcheck server migrate --db PATH|URL
+
+Применяет миграции схемы журнала (сервер применяет их и при запуске) и
+выводит версию схемы. Файл SQLite создаётся, если его нет. В PostgreSQL
+рекомендательная блокировка не даёт одновременным миграциям мешать друг другу.`},
+	{"cli.server.migrated",
+		"%s %s: schema version %d",
+		"%s %s: версия схемы %d"},
+	{"cli.audit.counts",
+		"accounts %d, checks %d, transactions %d, entries %d",
+		"счетов: %d, чеков: %d, транзакций: %d, проводок: %d"},
+	{"cli.audit.totals",
+		"%s: users %s + active checks %s + pending withdrawals %s = inflows %s - outflows %s (escrow %s)",
+		"%s: пользователи %s + активные чеки %s + выводы в обработке %s = поступления %s - выплаты %s (депонировано %s)"},
+	{"cli.audit.ok",
+		"OK: every invariant holds",
+		"OK: все инварианты выполнены"},
+	{"cli.audit.violations",
+		"VIOLATIONS: %d",
+		"НАРУШЕНИЙ: %d"},
+	{"cli.ssh.flagaddr",
+		"address the SSH server listens on",
+		"адрес, на котором слушает SSH-сервер"},
+	{"cli.ssh.flagserver",
+		"the Fastcheck API every wallet talks to (default $FASTCHECK_SERVER, else %s)",
+		"API Fastcheck, с которым работает каждый кошелёк (по умолчанию $FASTCHECK_SERVER, иначе %s)"},
+	{"cli.ssh.flagdemo",
+		"run an embedded server with the demo users, shared by every visitor, and offer the demo approve key",
+		"запустить встроенный сервер с демо-пользователями, общий для всех посетителей, и предложить демо-клавишу подтверждения"},
+	{"cli.ssh.flagdemoaddr",
+		"with --demo: where the embedded server listens; if that port is taken, any free one",
+		"с --demo: адрес встроенного сервера; если порт занят — любой свободный"},
+	{"cli.ssh.flagdemodb",
+		"with --demo: keep the demo's database in this SQLite file (default: a new temporary one)",
+		"с --demo: хранить базу демо в этом файле SQLite (по умолчанию — новый временный)"},
+	{"cli.ssh.flaghostkey",
+		"the server's host key, made if missing (default %s)",
+		"ключ хоста сервера, создаётся, если его нет (по умолчанию %s)"},
+	{"cli.ssh.flagauthkeys",
+		"only the keys in this authorized_keys file may connect (default: anyone may)",
+		"подключаться могут только ключи из этого файла authorized_keys (по умолчанию — кто угодно)"},
+	{"cli.ssh.flagmaxsessions",
+		"sessions at once; one more is refused with a message",
+		"сеансов одновременно; следующий получает отказ с сообщением"},
+	{"cli.ssh.flagrate",
+		"new connections a minute from one IP address, in bursts of as many (0: no limit)",
+		"новых подключений в минуту с одного IP-адреса, пачками до того же числа (0 — без ограничения)"},
+	{"cli.ssh.flagidle",
+		"end a session after this long without a key press",
+		"завершать сеанс после такого времени без нажатий клавиш"},
+	{"cli.ssh.flagallowhttp",
+		"allow a plain http:// --server that is not on loopback",
+		"разрешить обычный http:// в --server не на loopback"},
+	{"cli.ssh.usage",
+		`Usage: fastcheck ssh [--addr HOST:PORT] [--server URL | --demo] [flags]
+
+Serves the wallet over SSH: every visitor gets a wallet of their own, with a
+signing key made for that SSH session and forgotten when it ends. Visitors
+connect with any SSH client, from a terminal (a PTY is required):
+  ssh -p 23234 HOST
+
+With --demo, every visitor shares one embedded server with the demo users,
+and the login screen's demo key approves as alice; connect as bob@HOST to
+log in as bob. Checks written by one visitor can be accepted by another.
+
+The host key is kept in the data dir. Without --authorized-keys anyone who
+can reach the address may connect. SIGINT or SIGTERM ends every session
+with a goodbye, then stops.`,
+		`Использование: fastcheck ssh [--addr HOST:PORT] [--server URL | --demo] [флаги]
+
+Кошелёк по SSH: каждый посетитель получает свой кошелёк с ключом подписи,
+созданным для этого SSH-сеанса и забываемым, когда он заканчивается.
+Подключиться можно любым SSH-клиентом из терминала (нужен PTY):
+  ssh -p 23234 HOST
+
+С --demo все посетители делят один встроенный сервер с демо-пользователями,
+а демо-клавиша на экране входа подтверждает вход как alice; подключитесь как
+bob@HOST, чтобы войти как bob. Чек, выписанный одним посетителем, может
+принять другой.
+
+Ключ хоста хранится в каталоге данных. Без --authorized-keys подключиться
+может любой, кому доступен адрес. SIGINT или SIGTERM завершает все сеансы с
+прощанием, затем сервер останавливается.`},
+	{"cli.ssh.serverdemo",
+		"--server and --demo exclude each other: --demo runs its own server",
+		"--server и --demo несовместимы: --demo запускает собственный сервер"},
+	{"cli.ssh.badmaxsessions",
+		"--max-sessions must be at least 1",
+		"--max-sessions должен быть не меньше 1"},
+	{"cli.ssh.badrate",
+		"--rate-limit must be 0 (no limit) or more",
+		"--rate-limit должен быть 0 (без ограничения) или больше"},
+	{"cli.sim.flagstate",
+		"JSON `FILE` to keep accounts, orders and transfers in across restarts (default: memory only)",
+		"JSON-файл `FILE`, где счета, заказы и переводы переживают перезапуск (по умолчанию — только в памяти)"},
+	{"cli.sim.flagstep",
+		"TOTP step of the keys (shorter only for tests)",
+		"шаг TOTP ключей (короче — только для тестов)"},
+	{"cli.sim.flagaccount",
+		"create this merchant account `ID` at start (with --backurl; the secret from --secret or $%s, or a new one, printed)",
+		"создать при запуске счёт продавца `ID` (с --backurl; секрет из --secret или $%s, иначе новый, он будет выведен)"},
+	{"cli.sim.flagsecret",
+		"the secret of --account (default $%s)",
+		"секрет счёта --account (по умолчанию $%s)"},
+	{"cli.sim.flagbackurl",
+		"callback `URL` of --account, e.g. http://127.0.0.1:8080/callbacks/briacoin",
+		"`URL` обратного вызова для --account, например http://127.0.0.1:8080/callbacks/briacoin"},
+	{"cli.sim.usage",
+		`Usage: fastcheck briacoin-sim [flags]
+       fastcheck briacoin-sim pay [--sim URL] [--json] WALLET COINS
+
+Runs a simulator of the Briacoin payment service: its one POST endpoint
+with every method of the document (createaccount, updateaccount,
+getaccountbalance, createorder, getorderstatus, transfertoaddress), TOTP
+keys that are refused when wrong or reused, orders paid in parts (new ->
+part -> close), and success callbacks to each account's backurl, retried
+with backoff. POST /sim/pay {"wallet","amount"} (or "briacoin-sim pay")
+simulates coins arriving at an order's wallet; GET /sim/state shows the
+state without secrets. "fastcheck server --demo" embeds one at /briacoin/.`,
+		`Использование: fastcheck briacoin-sim [флаги]
+       fastcheck briacoin-sim pay [--sim URL] [--json] WALLET COINS
+
+Запускает симулятор платёжного сервиса Briacoin: его единственную точку POST
+со всеми методами из документации (createaccount, updateaccount,
+getaccountbalance, createorder, getorderstatus, transfertoaddress), ключи
+TOTP, которые отклоняются при ошибке или повторе, оплату заказов частями
+(new -> part -> close) и обратные вызовы об успехе на backurl каждого счёта,
+с повторами и паузами. POST /sim/pay {"wallet","amount"} (или
+"briacoin-sim pay") имитирует поступление монет на кошелёк заказа;
+GET /sim/state показывает состояние без секретов. "fastcheck server --demo"
+встраивает его по адресу /briacoin/.`},
+	{"cli.sim.needsbackurl",
+		"--account needs --backurl",
+		"--account требует --backurl"},
+	{"cli.sim.account",
+		"Account %d, secret %s (give it to the server as $%s)",
+		"Счёт %d, секрет %s (передайте его серверу в $%s)"},
+	{"cli.sim.flagsim",
+		"the simulator's root `URL` (default $%s, then %s, the demo server's)",
+		"корневой `URL` симулятора (по умолчанию $%s, затем %s — симулятор демо-сервера)"},
+	{"cli.sim.flagjson",
+		"print the order's status as JSON",
+		"вывести статус заказа в JSON"},
+	{"cli.sim.payusage",
+		`Usage: fastcheck briacoin-sim pay [--sim URL] [--json] WALLET COINS
+
+Simulates COINS (a decimal: 2.5) arriving at an order's WALLET: the order's
+paid sum grows, its status moves new -> part -> close (more than asked is an
+over-payment), and the simulator sends the success callback.`,
+		`Использование: fastcheck briacoin-sim pay [--sim URL] [--json] WALLET COINS
+
+Имитирует поступление COINS монет (десятичное число: 2.5) на кошелёк заказа
+WALLET: оплаченная сумма заказа растёт, статус меняется new -> part -> close
+(больше запрошенного — переплата), и симулятор отправляет обратный вызов об
+успехе.`},
+	{"cli.sim.payargs",
+		"give a wallet and an amount of coins, like: BN9VuoMSk3LfVdars9PUntmv8r5ckHKnUZ 2.5",
+		"укажите кошелёк и число монет, например: BN9VuoMSk3LfVdars9PUntmv8r5ckHKnUZ 2.5"},
+	{"cli.sim.badcoins",
+		"%q is not a positive amount of coins",
+		"%q — не положительное число монет"},
+	{"cli.sim.paid",
+		"Paid %s coins to order %d: %s of %s paid, status %s.",
+		"Оплачено %s BRC по заказу %d: оплачено %s из %s, статус %s."},
+	{"cli.pay.flagsandbox",
+		"serve the sandbox bank at /bank/ and take card top-ups through it (default on with --demo)",
+		"запустить песочницу банка на /bank/ и принимать через неё пополнения картой (с --demo включено)"},
+	{"cli.pay.flagbankurl",
+		"a sandbox-compatible bank elsewhere, `URL` of its root (instead of --sandbox-bank)",
+		"совместимый с песочницей банк в другом месте, `URL` его корня (вместо --sandbox-bank)"},
+	{"cli.pay.flagwebhook",
+		"HMAC `SECRET` of the bank's webhooks (default $%s; with --sandbox-bank: random per start)",
+		"HMAC-секрет `SECRET` вебхуков банка (по умолчанию $%s; с --sandbox-bank — случайный при каждом запуске)"},
+	{"cli.pay.flagapikey",
+		"bearer `KEY` for the bank's API (default $%s)",
+		"bearer-ключ `KEY` для API банка (по умолчанию $%s)"},
+	{"cli.pay.flagsim",
+		"serve the Briacoin simulator at /briacoin/ and use it, with the merchant account created in it (default on with --demo)",
+		"запустить симулятор Briacoin на /briacoin/ и работать с ним, со счётом продавца в нём (с --demo включено)"},
+	{"cli.pay.flagsimstate",
+		"`FILE` the embedded simulator keeps its state in (default: next to an SQLite --db; none for PostgreSQL)",
+		"файл `FILE` состояния встроенного симулятора (по умолчанию — рядом с базой SQLite --db; для PostgreSQL — нет)"},
+	{"cli.pay.flagbriaurl",
+		"the Briacoin API `URL` (default $%s; the embedded simulator's with --briacoin-sim)",
+		"`URL` API Briacoin (по умолчанию $%s; с --briacoin-sim — встроенного симулятора)"},
+	{"cli.pay.flagaccount",
+		"the merchant account's userid (default $%s; 1 with --briacoin-sim)",
+		"userid счёта продавца (по умолчанию $%s; с --briacoin-sim — 1)"},
+	{"cli.pay.flagsecret",
+		"the merchant account's TOTP `SECRET` (default $%s; prefer the variable: flags show in ps)",
+		"TOTP-секрет `SECRET` счёта продавца (по умолчанию $%s; лучше переменная: флаги видны в ps)"},
+	{"cli.pay.flagrate",
+		"the exchange `RATE`, e.g. \"1 coin = 100.00 RUB\" (default $%s; %s with --briacoin-sim)",
+		"курс обмена `RATE`, например \"1 coin = 100.00 RUB\" (по умолчанию $%s; с --briacoin-sim — %s)"},
+	{"cli.pay.flagstep",
+		"TOTP step of the Briacoin keys; shorter only for tests and demos with the embedded simulator",
+		"шаг TOTP ключей Briacoin; короче — только для тестов и демо со встроенным симулятором"},
+	{"cli.pay.flagreconcile",
+		"how often open top-ups and unknown withdrawals are reconciled",
+		"как часто сверять открытые пополнения и выводы с неизвестным исходом"},
+	{"cli.pay.flagtopupttl",
+		"how long a top-up waits for its payment (money arriving later is still credited)",
+		"сколько пополнение ждёт оплату (деньги, пришедшие позже, всё равно зачисляются)"},
+	{"cli.pay.flagtimeout",
+		"how long one Briacoin call may take before its outcome counts as unknown",
+		"сколько может длиться один вызов Briacoin, прежде чем его исход считается неизвестным"},
+	{"cli.server.flagstaff",
+		"comma-separated `USERIDS` of support staff: they may use the read-only staff API, and every read is logged (see server audit-log); --demo adds the demo's \"support\"",
+		"`USERIDS` сотрудников поддержки через запятую: им доступен API поддержки только для чтения, и каждое чтение записывается в журнал (см. server audit-log); --demo добавляет демо-пользователя \"support\""},
 }
 
 func init() {

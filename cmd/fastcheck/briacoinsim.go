@@ -28,40 +28,29 @@ func cmdBriacoinSim(args []string) int {
 		return cmdBriacoinSimPay(args[1:])
 	}
 	fs := flag.NewFlagSet("fastcheck briacoin-sim", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8090", "address to listen on")
-	state := fs.String("state", "", "JSON `FILE` to keep accounts, orders and transfers in across restarts (default: memory only)")
-	step := fs.Duration("step", briacoin.DefaultPeriod, "TOTP step of the keys (shorter only for tests)")
-	account := fs.Int64("account", 0, "create this merchant account `ID` at start (with --backurl; the secret from --secret or $"+envBriacoinSecret+", or a new one, printed)")
-	secret := fs.String("secret", "", "the secret of --account (default $"+envBriacoinSecret+")")
-	backURL := fs.String("backurl", "", "callback `URL` of --account, e.g. http://127.0.0.1:8080/callbacks/briacoin")
+	addr := fs.String("addr", "127.0.0.1:8090", tr.T("cli.server.flagaddr"))
+	state := fs.String("state", "", tr.T("cli.sim.flagstate"))
+	step := fs.Duration("step", briacoin.DefaultPeriod, tr.T("cli.sim.flagstep"))
+	account := fs.Int64("account", 0, tr.Tf("cli.sim.flagaccount", envBriacoinSecret))
+	secret := fs.String("secret", "", tr.Tf("cli.sim.flagsecret", envBriacoinSecret))
+	backURL := fs.String("backurl", "", tr.T("cli.sim.flagbackurl"))
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: fastcheck briacoin-sim [flags]
-       fastcheck briacoin-sim pay [--sim URL] [--json] WALLET COINS
+		fmt.Fprint(fs.Output(), tr.T("cli.sim.usage")+`
 
-Runs a simulator of the Briacoin payment service: its one POST endpoint
-with every method of the document (createaccount, updateaccount,
-getaccountbalance, createorder, getorderstatus, transfertoaddress), TOTP
-keys that are refused when wrong or reused, orders paid in parts (new ->
-part -> close), and success callbacks to each account's backurl, retried
-with backoff. POST /sim/pay {"wallet","amount"} (or "briacoin-sim pay")
-simulates coins arriving at an order's wallet; GET /sim/state shows the
-state without secrets. "fastcheck server --demo" embeds one at /briacoin/.
-
-Examples:
+`+tr.T("cli.help.examples")+`
   fastcheck briacoin-sim --addr 127.0.0.1:8090 --state /tmp/sim.json
   FASTCHECK_BRIACOIN_SECRET=... fastcheck briacoin-sim --account 1 --backurl http://127.0.0.1:8080/callbacks/briacoin
   fastcheck briacoin-sim pay BN9VuoMSk3LfVdars9PUntmv8r5ckHKnUZ 2.5
   fastcheck briacoin-sim pay --sim http://127.0.0.1:8090 BN9VuoMSk3LfVdars9PUntmv8r5ckHKnUZ 10
 
-Flags:
-`)
-		fs.PrintDefaults()
+`+tr.T("cli.help.flags")+"\n")
+		printDefaults(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "fastcheck briacoin-sim: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(os.Stderr, "fastcheck briacoin-sim: %s\n", tr.Tf("cli.unexpectedarg", fs.Arg(0)))
 		return exitUsage
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -74,7 +63,7 @@ Flags:
 	defer sim.Close()
 	if *account != 0 {
 		if *backURL == "" {
-			fmt.Fprintln(os.Stderr, "fastcheck briacoin-sim: --account needs --backurl")
+			fmt.Fprintln(os.Stderr, "fastcheck briacoin-sim: "+tr.T("cli.sim.needsbackurl"))
 			return exitUsage
 		}
 		s, err := simAccount(sim, *account, firstOf(*secret, os.Getenv(envBriacoinSecret)), *backURL)
@@ -83,7 +72,7 @@ Flags:
 			return exitError
 		}
 		if firstOf(*secret, os.Getenv(envBriacoinSecret)) == "" {
-			fmt.Printf("Account %d, secret %s (give it to the server as $%s)\n", *account, s, envBriacoinSecret)
+			fmt.Println(tr.Tf("cli.sim.account", *account, s, envBriacoinSecret))
 		}
 	}
 	ln, err := net.Listen("tcp", *addr)
@@ -113,29 +102,22 @@ Flags:
 
 func cmdBriacoinSimPay(args []string) int {
 	fs := flag.NewFlagSet("fastcheck briacoin-sim pay", flag.ContinueOnError)
-	simURL := fs.String("sim", "", "the simulator's root `URL` (default $"+envBriacoinSim+", then "+defaultSimURL+", the demo server's)")
-	asJSON := fs.Bool("json", false, "print the order's status as JSON")
+	simURL := fs.String("sim", "", tr.Tf("cli.sim.flagsim", envBriacoinSim, defaultSimURL))
+	asJSON := fs.Bool("json", false, tr.T("cli.sim.flagjson"))
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: fastcheck briacoin-sim pay [--sim URL] [--json] WALLET COINS
-
-Simulates COINS (a decimal: 2.5) arriving at an order's WALLET: the order's
-paid sum grows, its status moves new -> part -> close (more than asked is an
-over-payment), and the simulator sends the success callback.
-
-Flags:
-`)
-		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), tr.T("cli.sim.payusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
+		printDefaults(fs)
 	}
 	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return flagExit(err)
 	}
 	if fs.NArg() != 2 {
-		fmt.Fprintln(os.Stderr, "fastcheck briacoin-sim pay: give a wallet and an amount of coins, like: BN9VuoMSk3LfVdars9PUntmv8r5ckHKnUZ 2.5")
+		fmt.Fprintln(os.Stderr, "fastcheck briacoin-sim pay: "+tr.T("cli.sim.payargs"))
 		return exitUsage
 	}
 	coins, err := briacoin.ParseCoins(fs.Arg(1))
 	if err != nil || coins <= 0 {
-		fmt.Fprintf(os.Stderr, "fastcheck briacoin-sim pay: %q is not a positive amount of coins\n", fs.Arg(1))
+		fmt.Fprintln(os.Stderr, "fastcheck briacoin-sim pay: "+tr.Tf("cli.sim.badcoins", fs.Arg(1)))
 		return exitUsage
 	}
 	base := firstOf(*simURL, os.Getenv(envBriacoinSim), defaultSimURL)
@@ -152,6 +134,6 @@ Flags:
 	if *asJSON {
 		return printJSON(st)
 	}
-	fmt.Printf("Paid %s coins to order %d: %s of %s paid, status %s.\n", coins, st.OrderID, st.Paid, st.Amount, st.Status)
+	fmt.Println(tr.Tf("cli.sim.paid", coins, st.OrderID, st.Paid, st.Amount, st.Status))
 	return exitOK
 }

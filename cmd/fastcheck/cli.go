@@ -130,6 +130,14 @@ func printHelp(w io.Writer, c cliCommand, fs *flag.FlagSet) {
 
 var globalFlags = map[string]bool{"json": true, "lang": true, "profile": true, "server": true, "insecure-storage": true, "allow-insecure-http": true, "timeout": true}
 
+// printDefaults lists every flag of fs on its output, in the run's
+// language (flag.PrintDefaults says "default" in English).
+func printDefaults(fs *flag.FlagSet) {
+	var all []*flag.Flag
+	fs.VisitAll(func(f *flag.Flag) { all = append(all, f) })
+	printFlags(fs.Output(), fs, all)
+}
+
 // printFlags lists flags as "--name VALUE  usage (default x)", aligned.
 func printFlags(w io.Writer, fs *flag.FlagSet, flags []*flag.Flag) {
 	t := table{}

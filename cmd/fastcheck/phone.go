@@ -109,7 +109,7 @@ func cmdPhoneRegister(args []string) int {
 	asJSON := fs.Bool("json", false, tr.T("cli.flag.json"))
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), tr.T("cli.phone.registerusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
-		fs.PrintDefaults()
+		printDefaults(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
@@ -145,7 +145,7 @@ func cmdPhoneApprove(args []string) int {
 	allowHTTP := fs.Bool("allow-insecure-http", false, tr.T("cli.flag.allowhttp"))
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), tr.T("cli.phone.approveusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
-		fs.PrintDefaults()
+		printDefaults(fs)
 	}
 	if err := fs.Parse(reorder(fs, args)); err != nil {
 		return flagExit(err)

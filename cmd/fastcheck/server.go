@@ -33,30 +33,22 @@ func cmdServer(args []string) int {
 		}
 	}
 	fs := flag.NewFlagSet("fastcheck server", flag.ContinueOnError)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	dbPath := fs.String("db", defaultDBPath(), dbFlagHelp)
-	demo := fs.Bool("demo", false, "seed the demo users (alice and bob, 150,000.00 RUB each) and their phone identities")
-	basePath := fs.String("base-path", "/api", "second mount point of the API (the spec's root is fastcheck.store/api)")
-	wsTTL := fs.Duration("websession-ttl", server.DefaultWebsessionTTL, "how long a login QR stays valid")
-	sessTTL := fs.Duration("session-ttl", server.DefaultSessionTTL, "how long an approved session stays valid")
-	checkTTL := fs.Duration("check-ttl", server.DefaultCheckTTL, "how long a check lives before its money goes back")
-	publicURL := fs.String("public-url", "", "base URL to put in login QR codes (default: as the client reached us)")
-	trustProxy := fs.Bool("trust-proxy", false, "take client IP and scheme from X-Forwarded-* (only behind your own proxy)")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
-	staff := fs.String("staff", "", "comma-separated `USERIDS` of support staff: they may use the read-only staff API, and every read is logged (see server audit-log); --demo adds the demo's \"support\"")
+	addr := fs.String("addr", "127.0.0.1:8080", tr.T("cli.server.flagaddr"))
+	dbPath := fs.String("db", defaultDBPath(), tr.T("cli.server.flagdb"))
+	demo := fs.Bool("demo", false, tr.Tf("cli.server.flagdemo", tr.Money(15000000, "RUB")))
+	basePath := fs.String("base-path", "/api", tr.T("cli.server.flagbasepath"))
+	wsTTL := fs.Duration("websession-ttl", server.DefaultWebsessionTTL, tr.T("cli.server.flagwsttl"))
+	sessTTL := fs.Duration("session-ttl", server.DefaultSessionTTL, tr.T("cli.server.flagsessttl"))
+	checkTTL := fs.Duration("check-ttl", server.DefaultCheckTTL, tr.T("cli.server.flagcheckttl"))
+	publicURL := fs.String("public-url", "", tr.T("cli.server.flagpublicurl"))
+	trustProxy := fs.Bool("trust-proxy", false, tr.T("cli.server.flagtrustproxy"))
+	logLevel := fs.String("log-level", "info", tr.T("cli.server.flagloglevel"))
+	staff := fs.String("staff", "", tr.T("cli.server.flagstaff"))
 	payFlags := registerPaymentFlags(fs)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: fastcheck server [flags]
-       fastcheck server audit --db PATH|URL [--json]
-       fastcheck server migrate --db PATH|URL
-       fastcheck server audit-log --db PATH|URL [--since AGE|TIME] [--json]
+		fmt.Fprint(fs.Output(), tr.T("cli.server.usage")+`
 
-Runs the reference Fastcheck server: every API of the spec on a
-double-entry ledger in SQLite (one server process), or in PostgreSQL when
---db is a postgres:// URL (any number of replicas may share it). Schema
-migrations apply at startup, or with "server migrate".
-
-Examples:
+`+tr.T("cli.help.examples")+`
   fastcheck server --demo        # also the sandbox bank at /bank/ and the Briacoin simulator at /briacoin/
   FASTCHECK_BRIACOIN_SECRET=... fastcheck server --briacoin-url https://api.briacoin.com/api/ \
       --briacoin-account 42 --briacoin-rate "1 coin = 100.00 RUB" --public-url https://fastcheck.example
@@ -64,20 +56,19 @@ Examples:
   fastcheck server --db 'postgres://fastcheck@db:5432/fastcheck?sslmode=disable'
   fastcheck server audit --db ~/.local/share/fastcheck/fastcheck.db
 
-Flags:
-`)
-		fs.PrintDefaults()
+`+tr.T("cli.help.flags")+"\n")
+		printDefaults(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "fastcheck server: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(os.Stderr, "fastcheck server: %s\n", tr.Tf("cli.unexpectedarg", fs.Arg(0)))
 		return exitUsage
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		fmt.Fprintf(os.Stderr, "fastcheck server: --log-level: %v\n", err)
+		fmt.Fprintf(os.Stderr, "fastcheck server: %s\n", tr.Tf("cli.server.badloglevel", api.Truncate(*logLevel, 32)))
 		return exitUsage
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
@@ -132,18 +123,11 @@ Flags:
 
 func cmdServerAudit(args []string) int {
 	fs := flag.NewFlagSet("fastcheck server audit", flag.ContinueOnError)
-	dbPath := fs.String("db", defaultDBPath(), dbFlagHelp)
-	asJSON := fs.Bool("json", false, "print the report as JSON")
+	dbPath := fs.String("db", defaultDBPath(), tr.T("cli.server.flagdb"))
+	asJSON := fs.Bool("json", false, tr.T("cli.server.flagauditjson"))
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: fastcheck server audit --db PATH|URL [--json]
-
-Checks every ledger invariant on a database (conservation, no negative
-balance, single resolution, journal replay, balanced transactions, expiry,
-monotonic status). Exits 0 when all hold, 1 on any violation.
-
-Flags:
-`)
-		fs.PrintDefaults()
+		fmt.Fprint(fs.Output(), tr.T("cli.server.auditusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
+		printDefaults(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
@@ -171,33 +155,24 @@ Flags:
 	return exitOK
 }
 
-// dbFlagHelp describes --db.
-const dbFlagHelp = "SQLite database file, or a postgres:// (postgresql://) URL for PostgreSQL"
-
 func cmdServerMigrate(args []string) int {
 	fs := flag.NewFlagSet("fastcheck server migrate", flag.ContinueOnError)
-	dbPath := fs.String("db", defaultDBPath(), dbFlagHelp)
+	dbPath := fs.String("db", defaultDBPath(), tr.T("cli.server.flagdb"))
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: fastcheck server migrate --db PATH|URL
+		fmt.Fprint(fs.Output(), tr.T("cli.server.migrateusage")+`
 
-Applies the ledger's schema migrations (the server also applies them when
-it starts) and prints the schema version. An SQLite file is created if it
-does not exist. On PostgreSQL an advisory lock keeps concurrent migrations
-from racing.
-
-Examples:
+`+tr.T("cli.help.examples")+`
   fastcheck server migrate --db 'postgres://fastcheck@db:5432/fastcheck?sslmode=disable'
   fastcheck server migrate --db /var/lib/fastcheck/fastcheck.db
 
-Flags:
-`)
-		fs.PrintDefaults()
+`+tr.T("cli.help.flags")+"\n")
+		printDefaults(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "fastcheck server migrate: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(os.Stderr, "fastcheck server migrate: %s\n", tr.Tf("cli.unexpectedarg", fs.Arg(0)))
 		return exitUsage
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -207,7 +182,7 @@ Flags:
 		fmt.Fprintf(os.Stderr, "fastcheck server migrate: %v\n", err)
 		return exitError
 	}
-	fmt.Printf("%s %s: schema version %d\n", backend.Kind(*dbPath), backend.Describe(*dbPath), v)
+	fmt.Println(tr.Tf("cli.server.migrated", backend.Kind(*dbPath), backend.Describe(*dbPath), v))
 	return exitOK
 }
 
@@ -224,17 +199,17 @@ func auditJSON(r ledger.AuditReport) any {
 }
 
 func printAudit(r ledger.AuditReport) {
-	fmt.Printf("accounts %d, checks %d, transactions %d, entries %d\n", r.Accounts, r.Checks, r.Transactions, r.Entries)
+	fmt.Println(tr.Tf("cli.audit.counts", r.Accounts, r.Checks, r.Transactions, r.Entries))
 	for cur, t := range r.Totals {
-		fmt.Printf("%s: users %s + active checks %s + pending withdrawals %s = inflows %s - outflows %s (escrow %s)\n", cur,
-			api.FormatMinor(t.Users, cur), api.FormatMinor(t.Active, cur), api.FormatMinor(t.Pending, cur),
-			api.FormatMinor(t.Inflows, cur), api.FormatMinor(t.Outflows, cur), api.FormatMinor(t.Escrow, cur))
+		fmt.Println(tr.Tf("cli.audit.totals", cur,
+			tr.Money(t.Users, cur), tr.Money(t.Active, cur), tr.Money(t.Pending, cur),
+			tr.Money(t.Inflows, cur), tr.Money(t.Outflows, cur), tr.Money(t.Escrow, cur)))
 	}
 	if r.OK() {
-		fmt.Println("OK: every invariant holds")
+		fmt.Println(tr.T("cli.audit.ok"))
 		return
 	}
-	fmt.Printf("VIOLATIONS: %d\n", len(r.Violations))
+	fmt.Println(tr.Tf("cli.audit.violations", len(r.Violations)))
 	for _, v := range r.Violations {
 		fmt.Println("  " + v)
 	}

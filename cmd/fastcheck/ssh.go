@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"syscall"
 
+	"fastcheck/api"
 	"fastcheck/assets"
 	"fastcheck/sshwallet"
 	"fastcheck/store"
@@ -20,61 +21,47 @@ import (
 // cmdSSH serves the wallet over SSH: `fastcheck ssh`.
 func cmdSSH(args []string) int {
 	fs := flag.NewFlagSet("fastcheck ssh", flag.ContinueOnError)
-	addr := fs.String("addr", sshwallet.DefaultAddr, "address the SSH server listens on")
-	serverURL := fs.String("server", "", "the Fastcheck API every wallet talks to (default $FASTCHECK_SERVER, else "+store.DefaultServer+")")
-	demo := fs.Bool("demo", false, "run an embedded server with the demo users, shared by every visitor, and offer the demo approve key")
-	demoAddr := fs.String("demo-addr", "127.0.0.1:8080", "with --demo: where the embedded server listens; if that port is taken, any free one")
-	demoDB := fs.String("demo-db", "", "with --demo: keep the demo's database in this SQLite file (default: a new temporary one)")
-	hostKey := fs.String("host-key", "", "the server's host key, made if missing (default "+filepath.Join(store.DataDir(), "ssh_host_ed25519_key")+")")
-	authKeys := fs.String("authorized-keys", "", "only the keys in this authorized_keys file may connect (default: anyone may)")
-	maxSessions := fs.Int("max-sessions", sshwallet.DefaultMaxSessions, "sessions at once; one more is refused with a message")
-	rate := fs.Float64("rate-limit", sshwallet.DefaultConnsPerMinute, "new connections a minute from one IP address, in bursts of as many (0: no limit)")
-	idle := fs.Duration("idle-timeout", sshwallet.DefaultIdleTimeout, "end a session after this long without a key press")
-	allowHTTP := fs.Bool("allow-insecure-http", false, "allow a plain http:// --server that is not on loopback")
-	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	addr := fs.String("addr", sshwallet.DefaultAddr, tr.T("cli.ssh.flagaddr"))
+	serverURL := fs.String("server", "", tr.Tf("cli.ssh.flagserver", store.DefaultServer))
+	demo := fs.Bool("demo", false, tr.T("cli.ssh.flagdemo"))
+	demoAddr := fs.String("demo-addr", "127.0.0.1:8080", tr.T("cli.ssh.flagdemoaddr"))
+	demoDB := fs.String("demo-db", "", tr.T("cli.ssh.flagdemodb"))
+	hostKey := fs.String("host-key", "", tr.Tf("cli.ssh.flaghostkey", filepath.Join(store.DataDir(), "ssh_host_ed25519_key")))
+	authKeys := fs.String("authorized-keys", "", tr.T("cli.ssh.flagauthkeys"))
+	maxSessions := fs.Int("max-sessions", sshwallet.DefaultMaxSessions, tr.T("cli.ssh.flagmaxsessions"))
+	rate := fs.Float64("rate-limit", sshwallet.DefaultConnsPerMinute, tr.T("cli.ssh.flagrate"))
+	idle := fs.Duration("idle-timeout", sshwallet.DefaultIdleTimeout, tr.T("cli.ssh.flagidle"))
+	allowHTTP := fs.Bool("allow-insecure-http", false, tr.T("cli.ssh.flagallowhttp"))
+	logLevel := fs.String("log-level", "info", tr.T("cli.server.flagloglevel"))
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: fastcheck ssh [--addr HOST:PORT] [--server URL | --demo] [flags]
+		fmt.Fprint(fs.Output(), tr.T("cli.ssh.usage")+`
 
-Serves the wallet over SSH: every visitor gets a wallet of their own, with a
-signing key made for that SSH session and forgotten when it ends. Visitors
-connect with any SSH client, from a terminal (a PTY is required):
-  ssh -p 23234 HOST
-
-With --demo, every visitor shares one embedded server with the demo users,
-and the login screen's demo key approves as alice; connect as bob@HOST to
-log in as bob. Checks written by one visitor can be accepted by another.
-
-The host key is kept in the data dir. Without --authorized-keys anyone who
-can reach the address may connect. SIGINT or SIGTERM ends every session
-with a goodbye, then stops.
-
-Examples:
+`+tr.T("cli.help.examples")+`
   fastcheck ssh --demo
   fastcheck ssh --addr 0.0.0.0:23234 --demo --max-sessions 50
   fastcheck ssh --server https://fastcheck.store/api --authorized-keys ~/.ssh/authorized_keys
 
-Flags:
-`)
-		fs.PrintDefaults()
+`+tr.T("cli.help.flags")+"\n")
+		printDefaults(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
 	if fs.NArg() > 0 {
-		return usageError("ssh", "unexpected argument %q", fs.Arg(0))
+		return usageError("ssh", "cli.unexpectedarg", fs.Arg(0))
 	}
 	if *demo && *serverURL != "" {
-		return usageError("ssh", "--server and --demo exclude each other: --demo runs its own server")
+		return usageError("ssh", "cli.ssh.serverdemo")
 	}
 	if *maxSessions <= 0 {
-		return usageError("ssh", "--max-sessions must be at least 1")
+		return usageError("ssh", "cli.ssh.badmaxsessions")
 	}
 	if *rate < 0 {
-		return usageError("ssh", "--rate-limit must be 0 (no limit) or more")
+		return usageError("ssh", "cli.ssh.badrate")
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return usageError("ssh", "--log-level: %v", err)
+		return usageError("ssh", "cli.server.badloglevel", api.Truncate(*logLevel, 32))
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if *hostKey == "" {

@@ -222,7 +222,7 @@ func supportCheck(g *globals, number string) int {
 // cmdServerAuditLog prints the staff audit log.
 func cmdServerAuditLog(args []string) int {
 	fs := flag.NewFlagSet("fastcheck server audit-log", flag.ContinueOnError)
-	dbPath := fs.String("db", defaultDBPath(), dbFlagHelp)
+	dbPath := fs.String("db", defaultDBPath(), tr.T("cli.server.flagdb"))
 	since := fs.String("since", "", "only entries from this `TIME` on: a date (2026-01-19), an RFC 3339 time, today, yesterday, or an age (7d, 36h)")
 	limit := fs.Int("limit", 0, "print at most `N` entries, the oldest first (0: all)")
 	asJSON := fs.Bool("json", false, "print the entries as JSON")

@@ -35,7 +35,7 @@ func cmdWallet(args []string) int {
   FASTCHECK_SERVER=https://fastcheck.store/api fastcheck
 
 `+tr.T("cli.help.flags")+"\n")
-		fs.PrintDefaults()
+		printDefaults(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
@@ -105,7 +105,7 @@ func cmdDemo(args []string) int {
   fastcheck demo --addr 127.0.0.1:8080 --db ~/fastcheck-demo.db
 
 `+tr.T("cli.help.flags")+"\n")
-		fs.PrintDefaults()
+		printDefaults(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
