@@ -1340,6 +1340,179 @@ WALLET: оплаченная сумма заказа растёт, статус 
 	{"cli.server.flagstaff",
 		"comma-separated `USERIDS` of support staff: they may use the read-only staff API, and every read is logged (see server audit-log); --demo adds the demo's \"support\"",
 		"`USERIDS` сотрудников поддержки через запятую: им доступен API поддержки только для чтения, и каждое чтение записывается в журнал (см. server audit-log); --demo добавляет демо-пользователя \"support\""},
+	{"cli.support.about",
+		`For support staff: the server lists their userIds (fastcheck server --staff).
+Staff log in with the same QR as everyone (fastcheck login); anyone else
+gets "forbidden". Everything here only reads, and the server writes every
+read to its staff audit log (fastcheck server audit-log) before it reads.
+Check codes are never shown.
+
+With no subcommand it opens the wallet's full-screen staff view (marked
+STAFF, read-only): search accounts by userId prefix, read one (balance,
+active checks, history, failed accepts and locked checks), look up a check.
+With --demo it starts the embedded demo server and logs in as its demo
+"support" identity.
+
+  find PREFIX      accounts whose userId starts with PREFIX (at least 4
+                   characters); at most 50, and says when there are more
+  account USERID   an account: balance, active checks (locked ones marked),
+                   history and failed accepts of the last 7 days
+  check NUMBER     any check: amount, state, creator, redeemer, wrong codes`,
+		`Для сотрудников поддержки: их userId перечисляет сервер (fastcheck server --staff).
+Сотрудники входят по тому же QR-коду, что и все (fastcheck login); остальные
+получат "forbidden". Здесь всё только читает, а сервер записывает каждое
+чтение в журнал просмотров сотрудников (fastcheck server audit-log) до
+самого чтения. Коды чеков не показываются никогда.
+
+Без подкоманды открывает полноэкранный просмотр для поддержки (с пометкой
+ПЕРСОНАЛ, только чтение): поиск счетов по началу userId, просмотр счёта
+(баланс, активные чеки, история, неудачные попытки приёма и заблокированные
+чеки), поиск чека. С --demo запускает встроенный демо-сервер и входит под
+его демо-личностью "support".
+
+  find PREFIX      счета, чей userId начинается с PREFIX (не меньше 4
+                   символов); не больше 50, и скажет, если есть ещё
+  account USERID   счёт: баланс, активные чеки (заблокированные отмечены),
+                   история и неудачные попытки приёма за последние 7 дней
+  check NUMBER     любой чек: сумма, состояние, создатель, получатель,
+                   неверные коды`},
+	{"cli.support.flagdemo",
+		"the full-screen view of an embedded demo server, as its \"support\" identity",
+		"полноэкранный просмотр встроенного демо-сервера под его личностью \"support\""},
+	{"cli.support.demosub",
+		"--demo opens the full-screen view; it takes no subcommand",
+		"--demo открывает полноэкранный просмотр; подкоманды с ним не нужны"},
+	{"cli.support.onearg",
+		"%s takes one argument",
+		"%s принимает один аргумент"},
+	{"cli.support.unknownsub",
+		"unknown subcommand %q (find, account, check)",
+		"неизвестная подкоманда %q (find, account, check)"},
+	{"cli.support.badprefix",
+		"%q is not the start of a userId: 4 to 43 characters of A-Z, a-z, 0-9, + and /",
+		"%q — не начало userId: от 4 до 43 символов из A-Z, a-z, 0-9, + и /"},
+	{"cli.support.baduserid",
+		"%q is not a userId: 43 characters of base64 (an Ed25519 public key)",
+		"%q — не userId: 43 символа base64 (открытый ключ Ed25519)"},
+	{"cli.support.nomatch",
+		"No account's userId starts with %s.",
+		"Нет счетов, чей userId начинается с %s."},
+	{"cli.support.colbalance",
+		"BALANCE",
+		"БАЛАНС"},
+	{"cli.support.colopened",
+		"OPENED",
+		"ОТКРЫТ"},
+	{"cli.support.more",
+		"More match: give a longer prefix.",
+		"Подходят и другие: укажите начало длиннее."},
+	{"cli.support.account",
+		"Account",
+		"Счёт"},
+	{"cli.support.balance",
+		"Balance",
+		"Баланс"},
+	{"cli.support.opened",
+		"Opened",
+		"Открыт"},
+	{"cli.support.active",
+		"Active checks (%d):",
+		"Активные чеки (%d):"},
+	{"cli.support.colwrong",
+		"WRONG CODES",
+		"НЕВЕРНЫХ КОДОВ"},
+	{"cli.support.history",
+		"History (%d):",
+		"История (%d):"},
+	{"cli.support.historymore",
+		"History (%d, the newest; there is more):",
+		"История (%d, самые новые; есть ещё):"},
+	{"cli.support.colrole",
+		"ROLE",
+		"РОЛЬ"},
+	{"cli.support.colresolved",
+		"RESOLVED",
+		"ЗАВЕРШЁН"},
+	{"cli.support.failed",
+		"Failed accepts, last 7 days (%d):",
+		"Неудачные попытки приёма за 7 дней (%d):"},
+	{"cli.support.colwhen",
+		"WHEN",
+		"КОГДА"},
+	{"cli.support.colreason",
+		"REASON",
+		"ПРИЧИНА"},
+	{"cli.support.wrongcode",
+		"wrong code",
+		"неверный код"},
+	{"cli.support.notfound",
+		"no such check",
+		"нет такого чека"},
+	{"cli.support.wrongcodes",
+		"Wrong codes",
+		"Неверных кодов"},
+	{"cli.support.wrongof",
+		"%d of %d",
+		"%d из %d"},
+	{"cli.support.createdby",
+		"Created by",
+		"Создатель"},
+	{"cli.support.acceptedby",
+		"Accepted by",
+		"Получатель"},
+	{"cli.support.created",
+		"Created",
+		"Создан"},
+	{"cli.support.resolved",
+		"Resolved",
+		"Завершён"},
+	{"cli.support.noterminal",
+		"the staff view needs a terminal; for scripts use find, account and check",
+		"просмотру для поддержки нужен терминал; для скриптов есть find, account и check"},
+	{"cli.auditlog.flagsince",
+		"only entries from this `TIME` on: a date (2026-01-19), an RFC 3339 time, today, yesterday, or an age (7d, 36h)",
+		"только записи начиная с `TIME`: дата (2026-01-19), время RFC 3339, today, yesterday или давность (7d, 36h)"},
+	{"cli.auditlog.flaglimit",
+		"print at most `N` entries, the oldest first (0: all)",
+		"вывести не больше `N` записей, сначала старые (0 — все)"},
+	{"cli.auditlog.flagjson",
+		"print the entries as JSON",
+		"вывести записи в JSON"},
+	{"cli.auditlog.usage",
+		`Usage: fastcheck server audit-log --db PATH|URL [--since TIME] [--limit N] [--json]
+
+Prints the staff audit log: every read support staff made through the staff
+API (who, when, what, which account or check, from which address), oldest
+first. The log is kept in the ledger's database, and the database refuses
+to change or delete its entries. (The ledger's own check is "server audit".)`,
+		`Использование: fastcheck server audit-log --db PATH|URL [--since TIME] [--limit N] [--json]
+
+Выводит журнал просмотров сотрудников: каждое чтение, которое поддержка
+сделала через API поддержки (кто, когда, что, какой счёт или чек, с какого
+адреса), сначала старые. Журнал хранится в базе журнала операций, и база не
+даёт изменять или удалять его записи. (Проверка самого журнала операций —
+"server audit".)`},
+	{"cli.auditlog.nolog",
+		"this backend keeps no staff audit log",
+		"это хранилище не ведёт журнал просмотров сотрудников"},
+	{"cli.auditlog.none",
+		"No staff reads.",
+		"Сотрудники ничего не просматривали."},
+	{"cli.auditlog.colwhen",
+		"WHEN (UTC)",
+		"КОГДА (UTC)"},
+	{"cli.auditlog.colstaff",
+		"STAFF",
+		"СОТРУДНИК"},
+	{"cli.auditlog.colread",
+		"READ",
+		"ЧТЕНИЕ"},
+	{"cli.auditlog.colwhat",
+		"WHAT",
+		"ЧТО"},
+	{"cli.auditlog.colfrom",
+		"FROM",
+		"ОТКУДА"},
 }
 
 func init() {

@@ -53,7 +53,7 @@ var staffMessages = []struct{ id, en, ru string }{
 	{"staff.keysubmit", "search", "искать"},
 	{"staff.keyswitch", "other field", "другое поле"},
 	{"staff.keyleave", "leave the field", "выйти из поля"},
-	// The CLI's `fastcheck support` (its output is English for now).
+	// The CLI's `fastcheck support` (the rest of its text is in catalog_cli.go).
 	{"cli.support.accounts", "%d account.|%d accounts.", "%d счёт.|%d счёта.|%d счетов."},
 	{"cli.auditlog.reads", "%d staff read.|%d staff reads.", "%d просмотр сотрудников.|%d просмотра сотрудников.|%d просмотров сотрудников."},
 	{"cli.support.summary", "the read-only staff view: find accounts, read one, look up any check", "просмотр для поддержки, только чтение: найти счёт, открыть его, найти любой чек"},

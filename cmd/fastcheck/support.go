@@ -40,24 +40,8 @@ func supportCommand(tuiArgs []string) cliCommand {
 	return cliCommand{
 		name:     "support",
 		synopsis: "[find PREFIX | account USERID | check NUMBER]",
-		summary:  "the read-only staff view: find accounts, read an account, look up any check",
-		about: `For support staff: the server lists their userIds (fastcheck server --staff).
-Staff log in with the same QR as everyone (fastcheck login); anyone else
-gets "forbidden". Everything here only reads, and the server writes every
-read to its staff audit log (fastcheck server audit-log) before it reads.
-Check codes are never shown.
-
-With no subcommand it opens the wallet's full-screen staff view (marked
-STAFF, read-only): search accounts by userId prefix, read one (balance,
-active checks, history, failed accepts and locked checks), look up a check.
-With --demo it starts the embedded demo server and logs in as its demo
-"support" identity.
-
-  find PREFIX      accounts whose userId starts with PREFIX (at least 4
-                   characters); at most 50, and says when there are more
-  account USERID   an account: balance, active checks (locked ones marked),
-                   history and failed accepts of the last 7 days
-  check NUMBER     any check: amount, state, creator, redeemer, wrong codes`,
+		summary:  tr.T("cli.support.summary"),
+		about:    tr.T("cli.support.about"),
 		examples: []string{
 			"fastcheck login --profile staff          # the phone of a staff member approves",
 			"fastcheck support --profile staff",
@@ -67,7 +51,7 @@ With --demo it starts the embedded demo server and logs in as its demo
 			"fastcheck support --demo                 # the staff view of the demo",
 		},
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
-			demo := fs.Bool("demo", false, "the full-screen view of an embedded demo server, as its \"support\" identity")
+			demo := fs.Bool("demo", false, tr.T("cli.support.flagdemo"))
 			return func(args []string) int {
 				if len(args) == 0 {
 					if *demo {
@@ -76,7 +60,7 @@ With --demo it starts the embedded demo server and logs in as its demo
 					return cmdWallet(append([]string{"--support"}, tuiArgs...))
 				}
 				if *demo {
-					return usageError("support", "--demo opens the full-screen view; it takes no subcommand")
+					return usageError("support", "cli.support.demosub")
 				}
 				switch sub, rest := args[0], args[1:]; {
 				case sub == "find" && len(rest) == 1:
@@ -86,9 +70,9 @@ With --demo it starts the embedded demo server and logs in as its demo
 				case sub == "check" && len(rest) == 1:
 					return supportCheck(g, rest[0])
 				case sub == "find" || sub == "account" || sub == "check":
-					return usageError("support", "%s takes one argument", sub)
+					return usageError("support", "cli.support.onearg", sub)
 				default:
-					return usageError("support", "unknown subcommand %q (find, account, check)", api.Truncate(sub, 40))
+					return usageError("support", "cli.support.unknownsub", api.Truncate(sub, 40))
 				}
 			}
 		},
@@ -123,7 +107,7 @@ func staffRead[T any](g *globals, read func(ctx context.Context, c *client.Clien
 
 func supportFind(g *globals, prefix string) int {
 	if err := api.CheckUserIDPrefix(prefix); err != nil {
-		return usageError("support", "%v", err)
+		return usageError("support", "cli.support.badprefix", api.Truncate(prefix, 50))
 	}
 	return staffRead(g, func(ctx context.Context, c *client.Client) (api.StaffAccounts, error) {
 		found, more, err := c.StaffFindAccounts(ctx, prefix)
@@ -133,17 +117,17 @@ func supportFind(g *globals, prefix string) int {
 		return api.StaffAccounts{Accounts: found, More: more}, err
 	}, func(res api.StaffAccounts) {
 		if len(res.Accounts) == 0 {
-			fmt.Println("No account's userId starts with " + prefix + ".")
+			fmt.Println(tr.Tf("cli.support.nomatch", client.Sanitize(prefix)))
 			return
 		}
-		t := table{head: []string{"USERID", "BALANCE", "OPENED"}, right: map[int]bool{1: true}}
+		t := table{head: []string{"USERID", tr.T("cli.support.colbalance"), tr.T("cli.support.colopened")}, right: map[int]bool{1: true}}
 		for _, a := range res.Accounts {
 			t.add(client.Sanitize(a.UserID), money(a.Balance, a.Currency), when(a.CreatedAt))
 		}
 		t.write(os.Stdout)
 		fmt.Print("\n" + tr.N("cli.support.accounts", int64(len(res.Accounts)), len(res.Accounts)))
 		if res.More {
-			fmt.Print(" More match: give a longer prefix.")
+			fmt.Print(" " + tr.T("cli.support.more"))
 		}
 		fmt.Println()
 	})
@@ -151,42 +135,42 @@ func supportFind(g *globals, prefix string) int {
 
 func supportAccount(g *globals, userID string) int {
 	if _, err := api.ParseUserID(userID); err != nil {
-		return usageError("support", "%v", err)
+		return usageError("support", "cli.support.baduserid", api.Truncate(userID, 50))
 	}
 	return staffRead(g, func(ctx context.Context, c *client.Client) (api.StaffAccount, error) {
 		return c.StaffAccount(ctx, userID)
 	}, func(a api.StaffAccount) {
-		fields(os.Stdout, "Account", client.Sanitize(a.UserID), "Balance", money(a.Balance, a.Currency), "Opened", when(a.CreatedAt))
-		fmt.Printf("\nActive checks (%d):\n", len(a.Active))
+		fields(os.Stdout, tr.T("cli.support.account"), client.Sanitize(a.UserID), tr.T("cli.support.balance"), money(a.Balance, a.Currency), tr.T("cli.support.opened"), when(a.CreatedAt))
+		fmt.Println("\n" + tr.Tf("cli.support.active", len(a.Active)))
 		if len(a.Active) > 0 {
-			t := table{head: []string{"NUMBER", "AMOUNT", "STATE", "WRONG CODES", "CREATED", "EXPIRES"}, right: map[int]bool{1: true, 3: true}}
+			t := table{head: []string{tr.T("cli.col.number"), tr.T("cli.col.amount"), tr.T("cli.col.status"), tr.T("cli.support.colwrong"), tr.T("cli.col.created"), tr.T("cli.col.expires")}, right: map[int]bool{1: true, 3: true}}
 			for _, ch := range a.Active {
-				t.add(client.Sanitize(ch.Fastcheck), money(ch.Amount, ch.Currency), client.Sanitize(ch.State),
+				t.add(client.Sanitize(ch.Fastcheck), money(ch.Amount, ch.Currency), stateWord(ch.State),
 					strconv.Itoa(ch.FailedAttempts), when(ch.CreatedAt), when(ch.Expiration))
 			}
 			t.write(os.Stdout)
 		}
-		more := ""
 		if a.HistoryMore {
-			more = ", the newest; there is more"
+			fmt.Println("\n" + tr.Tf("cli.support.historymore", len(a.History)))
+		} else {
+			fmt.Println("\n" + tr.Tf("cli.support.history", len(a.History)))
 		}
-		fmt.Printf("\nHistory (%d%s):\n", len(a.History), more)
 		if len(a.History) > 0 {
-			t := table{head: []string{"NUMBER", "AMOUNT", "STATE", "ROLE", "RESOLVED"}, right: map[int]bool{1: true}}
+			t := table{head: []string{tr.T("cli.col.number"), tr.T("cli.col.amount"), tr.T("cli.col.status"), tr.T("cli.support.colrole"), tr.T("cli.support.colresolved")}, right: map[int]bool{1: true}}
 			for _, ch := range a.History {
-				role := "created"
+				role := typeWord(api.TypeCreated)
 				if ch.Creator != a.UserID {
-					role = "accepted"
+					role = typeWord(api.TypeAccepted)
 				}
-				t.add(client.Sanitize(ch.Fastcheck), money(ch.Amount, ch.Currency), client.Sanitize(ch.State), role, when(ch.ResolvedAt))
+				t.add(client.Sanitize(ch.Fastcheck), money(ch.Amount, ch.Currency), stateWord(ch.State), role, when(ch.ResolvedAt))
 			}
 			t.write(os.Stdout)
 		}
-		fmt.Printf("\nFailed accepts, last 7 days (%d):\n", len(a.FailedAccepts))
+		fmt.Println("\n" + tr.Tf("cli.support.failed", len(a.FailedAccepts)))
 		if len(a.FailedAccepts) > 0 {
-			t := table{head: []string{"WHEN", "NUMBER", "REASON"}}
+			t := table{head: []string{tr.T("cli.support.colwhen"), tr.T("cli.col.number"), tr.T("cli.support.colreason")}}
 			for _, f := range a.FailedAccepts {
-				t.add(when(f.At), client.Sanitize(f.Fastcheck), strings.ReplaceAll(client.Sanitize(f.Reason), "_", " "))
+				t.add(when(f.At), client.Sanitize(f.Fastcheck), reasonWord(f.Reason))
 			}
 			t.write(os.Stdout)
 		}
@@ -196,7 +180,7 @@ func supportAccount(g *globals, userID string) int {
 func supportCheck(g *globals, number string) int {
 	n, err := checkNumberArg(number)
 	if err != nil {
-		return usageError("support", "%v", err)
+		return usageError("support", "%s", describe(err))
 	}
 	return staffRead(g, func(ctx context.Context, c *client.Client) (api.StaffCheck, error) {
 		return c.StaffCheck(ctx, n)
@@ -206,15 +190,15 @@ func supportCheck(g *globals, number string) int {
 			redeemer = "-"
 		}
 		fields(os.Stdout,
-			"Check", client.Sanitize(ch.Fastcheck),
-			"Amount", money(ch.Amount, ch.Currency),
-			"State", client.Sanitize(ch.State),
-			"Wrong codes", fmt.Sprintf("%d of %d", ch.FailedAttempts, ledger.MaxCodeFailures),
-			"Created by", client.Sanitize(ch.Creator),
-			"Accepted by", redeemer,
-			"Created", when(ch.CreatedAt),
-			"Expires", when(ch.Expiration),
-			"Resolved", when(ch.ResolvedAt),
+			tr.T("cli.check.number"), client.Sanitize(ch.Fastcheck),
+			tr.T("cli.check.amount"), money(ch.Amount, ch.Currency),
+			tr.T("cli.check.status"), stateWord(ch.State),
+			tr.T("cli.support.wrongcodes"), tr.Tf("cli.support.wrongof", ch.FailedAttempts, ledger.MaxCodeFailures),
+			tr.T("cli.support.createdby"), client.Sanitize(ch.Creator),
+			tr.T("cli.support.acceptedby"), redeemer,
+			tr.T("cli.support.created"), when(ch.CreatedAt),
+			tr.T("cli.check.expires"), when(ch.Expiration),
+			tr.T("cli.support.resolved"), when(ch.ResolvedAt),
 		)
 	})
 }
@@ -223,37 +207,31 @@ func supportCheck(g *globals, number string) int {
 func cmdServerAuditLog(args []string) int {
 	fs := flag.NewFlagSet("fastcheck server audit-log", flag.ContinueOnError)
 	dbPath := fs.String("db", defaultDBPath(), tr.T("cli.server.flagdb"))
-	since := fs.String("since", "", "only entries from this `TIME` on: a date (2026-01-19), an RFC 3339 time, today, yesterday, or an age (7d, 36h)")
-	limit := fs.Int("limit", 0, "print at most `N` entries, the oldest first (0: all)")
-	asJSON := fs.Bool("json", false, "print the entries as JSON")
+	since := fs.String("since", "", tr.T("cli.auditlog.flagsince"))
+	limit := fs.Int("limit", 0, tr.T("cli.auditlog.flaglimit"))
+	asJSON := fs.Bool("json", false, tr.T("cli.auditlog.flagjson"))
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: fastcheck server audit-log --db PATH|URL [--since TIME] [--limit N] [--json]
+		fmt.Fprint(fs.Output(), tr.T("cli.auditlog.usage")+`
 
-Prints the staff audit log: every read support staff made through the staff
-API (who, when, what, which account or check, from which address), oldest
-first. The log is kept in the ledger's database, and the database refuses
-to change or delete its entries. (The ledger's own check is "server audit".)
-
-Examples:
+`+tr.T("cli.help.examples")+`
   fastcheck server audit-log --db ~/.local/share/fastcheck/fastcheck.db --since 7d
   fastcheck server audit-log --db 'postgres://fastcheck@db:5432/fastcheck' --json
 
-Flags:
-`)
-		fs.PrintDefaults()
+`+tr.T("cli.help.flags")+"\n")
+		printDefaults(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		return flagExit(err)
 	}
 	if fs.NArg() > 0 {
-		return usageError("server audit-log", "unexpected argument %q", api.Truncate(fs.Arg(0), 40))
+		return usageError("server audit-log", "cli.unexpectedarg", api.Truncate(fs.Arg(0), 40))
 	}
 	from, err := parseWhen(*since, false, time.Now())
 	if err != nil {
 		return usageError("server audit-log", "--since: %v", err)
 	}
 	if *limit < 0 {
-		return usageError("server audit-log", "--limit must not be negative")
+		return usageError("server audit-log", "cli.history.badlimit")
 	}
 	st, ok := openExisting("server audit-log", *dbPath)
 	if !ok {
@@ -262,7 +240,7 @@ Flags:
 	defer st.Close()
 	log, ok := st.(ledger.Staff)
 	if !ok {
-		fmt.Fprintf(os.Stderr, "fastcheck server audit-log: this backend keeps no staff audit log\n")
+		fmt.Fprintln(os.Stderr, "fastcheck server audit-log: "+tr.T("cli.auditlog.nolog"))
 		return exitError
 	}
 	entries, err := log.StaffReads(context.Background(), from, *limit)
@@ -278,10 +256,10 @@ Flags:
 		return printJSON(map[string]any{"entries": out})
 	}
 	if len(entries) == 0 {
-		fmt.Println("No staff reads.")
+		fmt.Println(tr.T("cli.auditlog.none"))
 		return exitOK
 	}
-	t := table{head: []string{"ID", "WHEN (UTC)", "STAFF", "READ", "WHAT", "FROM"}, right: map[int]bool{0: true}}
+	t := table{head: []string{"ID", tr.T("cli.auditlog.colwhen"), tr.T("cli.auditlog.colstaff"), tr.T("cli.auditlog.colread"), tr.T("cli.auditlog.colwhat"), tr.T("cli.auditlog.colfrom")}, right: map[int]bool{0: true}}
 	for _, e := range entries {
 		t.add(strconv.FormatInt(e.ID, 10), e.At.UTC().Format("2006-01-02 15:04:05"), client.Sanitize(e.Staff),
 			e.Action, client.Sanitize(e.Subject), client.Sanitize(e.ClientIP))
@@ -329,9 +307,20 @@ func cmdSupportDemo(args []string) int {
 		return usageError("support", "%v", err)
 	}
 	if !isTerminal(os.Stdin) || !isTerminal(os.Stdout) {
-		return usageError("support", "the staff view needs a terminal; for scripts use find, account and check")
+		return usageError("support", "cli.support.noterminal")
 	}
 	ctx, stop := (&globals{}).context(false)
 	defer stop()
 	return runDemo(ctx, "127.0.0.1:8080", "", tr.Lang(), true, os.Stderr)
+}
+
+// reasonWord is a failed accept's reason (a JSON value) in words.
+func reasonWord(reason string) string {
+	switch reason {
+	case "wrong_code":
+		return tr.T("cli.support.wrongcode")
+	case "not_found":
+		return tr.T("cli.support.notfound")
+	}
+	return strings.ReplaceAll(client.Sanitize(reason), "_", " ")
 }
