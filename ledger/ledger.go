@@ -219,9 +219,11 @@ func (r AuditReport) OK() bool { return len(r.Violations) == 0 }
 // Store is the ledger backend. Every money-moving method is one atomic
 // database transaction; correctness rests on conditional updates and
 // constraints, never on read-then-write in application code. Its payment
-// methods are grouped in Payments.
+// methods are grouped in Payments, the state replicas share beside the
+// books in Shared.
 type Store interface {
 	Payments
+	Shared
 
 	// OpenAccount creates the user's account if it does not exist and
 	// returns it. It never changes an existing account.

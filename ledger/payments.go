@@ -71,20 +71,35 @@ type Payments interface {
 	// WithdrawalsByUser lists the user's withdrawals, newest first, at
 	// most limit (0 = all).
 	WithdrawalsByUser(ctx context.Context, userID string, limit int) ([]Withdrawal, error)
-	// ClaimWithdrawal marks a pending, unattempted withdrawal as attempted,
-	// durably, before its transfer is sent, and stores meta (e.g. the
-	// provider balance read just before). Exactly one caller wins; the
-	// others get ErrWithdrawalState. A withdrawal found attempted but not
-	// finished after a crash is of unknown outcome, never sent again.
-	ClaimWithdrawal(ctx context.Context, ref, meta string, now time.Time) (Withdrawal, error)
+	// LeaseWithdrawal gives owner (a server process) the right to work on
+	// a pending or unknown withdrawal until until: to send it, or to find
+	// out what became of it. It succeeds if nobody holds a live lease on
+	// it (none, owner's own, or one that ended at or before now), and
+	// fails with ErrWithdrawalState otherwise or if the withdrawal is
+	// final. A lease on a pending, unattempted withdrawal also takes its
+	// provider's one transfer slot: while another withdrawal of the
+	// provider is leased, attempted or unknown it fails with
+	// ErrTransferBusy, so transfers never overlap, across replicas too.
+	// An attempted withdrawal whose lease has ended was interrupted (its
+	// sender died or gave up): whoever leases it next marks it unknown.
+	LeaseWithdrawal(ctx context.Context, ref, owner string, now, until time.Time) (Withdrawal, error)
+	// ClaimWithdrawal marks a pending, unattempted withdrawal that owner
+	// has leased (the lease live at now) as attempted, durably, before its
+	// transfer is sent, stores meta (e.g. the provider balance read just
+	// before) and extends the lease to until, which must outlast the
+	// transfer call. Exactly one caller wins; the others get
+	// ErrWithdrawalState. A withdrawal found attempted but not finished
+	// once its lease has ended is of unknown outcome, never sent again.
+	ClaimWithdrawal(ctx context.Context, ref, owner, meta string, now, until time.Time) (Withdrawal, error)
 	// FinishWithdrawal records the transfer's outcome:
 	//   - WithdrawSent (from pending-attempted or unknown): the money leaves
 	//     through Outflow, TxID is kept;
 	//   - WithdrawFailed (from pending or unknown): a definite failure, the
 	//     money goes back to the user;
 	//   - WithdrawUnknown (from pending-attempted): held until resolved;
-	//   - WithdrawPending (from pending-attempted): the request was surely
-	//     never sent, so the attempt mark is cleared for another try.
+	//   - WithdrawPending (from pending, attempted or leased): the request
+	//     was surely never sent, so the attempt mark and the lease are
+	//     cleared for another try.
 	// Repeating a final outcome with the same TxID replays it; any other
 	// transition fails with ErrWithdrawalState.
 	FinishWithdrawal(ctx context.Context, f FinishWithdrawal) (Withdrawal, error)
@@ -148,6 +163,7 @@ func PendingAccount(outflow string) string {
 var (
 	ErrWithdrawalState = errors.New("withdrawal is not in a state that allows this")
 	ErrOrderMismatch   = errors.New("payment does not match the order")
+	ErrTransferBusy    = errors.New("another withdrawal's transfer is in flight or of unknown outcome")
 )
 
 // NewOrder is a top-up order to record.
@@ -235,6 +251,14 @@ type Withdrawal struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	AttemptedAt time.Time // zero until claimed
+	ClaimedBy   string    // the owner of the last lease ("" if none)
+	LeaseUntil  time.Time // when that lease ends (zero if none)
+}
+
+// Leased reports whether someone else than owner holds a live lease on w
+// at now.
+func (w Withdrawal) Leased(owner string, now time.Time) bool {
+	return w.ClaimedBy != "" && w.ClaimedBy != owner && w.LeaseUntil.After(now)
 }
 
 // Attempted reports whether the transfer may have been sent.
@@ -369,8 +393,10 @@ func (f FinishWithdrawal) Check() (cond string, err error) {
 		return `((status = 'pending' AND attempted_at IS NOT NULL) OR status = 'unknown')`, nil
 	case WithdrawFailed:
 		return `status IN ('pending', 'unknown')`, nil
-	case WithdrawUnknown, WithdrawPending:
+	case WithdrawUnknown:
 		return `status = 'pending' AND attempted_at IS NOT NULL`, nil
+	case WithdrawPending:
+		return `status = 'pending' AND (attempted_at IS NOT NULL OR claimed_by IS NOT NULL)`, nil
 	}
 	return "", fmt.Errorf("ledger: unknown withdrawal outcome %q", api.Truncate(f.Status, 32))
 }
@@ -400,4 +426,19 @@ func (n NewWithdrawal) Same(w Withdrawal) bool {
 // that f replays instead of failing.
 func (f FinishWithdrawal) Repeats(w Withdrawal) bool {
 	return w.Status == f.Status && f.Status != WithdrawPending && w.TxID == f.TxID
+}
+
+// CheckLease validates the arguments of LeaseWithdrawal and
+// ClaimWithdrawal.
+func CheckLease(ref, owner string, now, until time.Time) error {
+	if err := checkTexts(text{"ref", ref, 64}, text{"lease owner", owner, 128}); err != nil {
+		return err
+	}
+	if now.IsZero() {
+		return ErrNoTime
+	}
+	if !until.After(now) {
+		return errors.New("ledger: a lease must end after now")
+	}
+	return nil
 }

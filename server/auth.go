@@ -91,7 +91,13 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte,
 	if up := time.Since(s.bootMono); up < MaxBootFence && sr.Created.Before(now.Add(-up).Truncate(time.Second)) {
 		return nil, &authError{skew: true, msg: "signature was made before the server started; sign the request again"}
 	}
-	if !s.nonces.add(sr.KeyID+"/"+sr.Nonce, sr.Expires.Add(MaxNonceSlack)) {
+	// The nonce store is the ledger's (ledger.Shared): a replay is refused
+	// at whichever replica it reaches.
+	fresh, err := s.store.UseNonce(ctx, sr.KeyID+"/"+sr.Nonce, sr.Expires.Add(MaxNonceSlack), now)
+	if err != nil {
+		return nil, err
+	}
+	if !fresh {
 		return nil, &authError{msg: "replayed request: this signature nonce was already used"}
 	}
 	return c, nil
@@ -160,91 +166,29 @@ func (s *Server) internalError(w http.ResponseWriter, err error) {
 	writeError(w, http.StatusInternalServerError, "internal error")
 }
 
-// nonceStore remembers (keyid, nonce) pairs until their signatures expire.
-// It lives in memory: SQLite mode is one process, and the boot fence in
-// authenticate covers restarts.
-type nonceStore struct {
-	mu   sync.Mutex
-	seen map[string]time.Time
+// limiter is a token bucket per key (an IP address, a user), kept in the
+// ledger's shared state (ledger.Shared), so that a limit reached at one
+// replica holds at all of them. name keeps the limiters' keys apart.
+type limiter struct {
+	name  string
+	rate  float64 // tokens per second
+	burst float64
 }
 
-func newNonceStore() *nonceStore { return &nonceStore{seen: map[string]time.Time{}} }
+func newLimiter(name string, perSecond, burst float64) *limiter {
+	return &limiter{name: name, rate: perSecond, burst: burst}
+}
 
-// add records the nonce and reports whether it was new.
-func (n *nonceStore) add(key string, until time.Time) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if _, dup := n.seen[key]; dup {
+// limit answers 429 with Retry-After when key is over the limit (and 500
+// if the shared state cannot be read).
+func (s *Server) limit(w http.ResponseWriter, l *limiter, key string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ok, wait, err := s.store.TakeToken(ctx, l.name+":"+key, l.rate, l.burst, s.now())
+	if err != nil {
+		s.internalError(w, err)
 		return false
 	}
-	n.seen[key] = until
-	return true
-}
-
-func (n *nonceStore) purge(now time.Time) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for k, until := range n.seen {
-		if now.After(until) {
-			delete(n.seen, k)
-		}
-	}
-}
-
-// limiter is a token bucket per key (an IP address).
-type limiter struct {
-	mu      sync.Mutex
-	rate    float64 // tokens per second
-	burst   float64
-	buckets map[string]*bucket
-}
-
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
-func newLimiter(perSecond, burst float64) *limiter {
-	return &limiter{rate: perSecond, burst: burst, buckets: map[string]*bucket{}}
-}
-
-// allow takes a token for key. When none is left it returns false and how
-// long until one is.
-func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		b = &bucket{tokens: l.burst, last: now}
-		l.buckets[key] = b
-	}
-	if el := now.Sub(b.last).Seconds(); el > 0 {
-		b.tokens = min(l.burst, b.tokens+el*l.rate)
-		b.last = now
-	}
-	if b.tokens >= 1 {
-		b.tokens--
-		return true, 0
-	}
-	wait := time.Duration((1 - b.tokens) / l.rate * float64(time.Second))
-	return false, wait
-}
-
-// purge drops full buckets, which carry no state.
-func (l *limiter) purge() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := time.Now()
-	for k, b := range l.buckets {
-		if b.tokens+now.Sub(b.last).Seconds()*l.rate >= l.burst {
-			delete(l.buckets, k)
-		}
-	}
-}
-
-// limit answers 429 with Retry-After when key is over the limit.
-func (s *Server) limit(w http.ResponseWriter, l *limiter, key string) bool {
-	ok, wait := l.allow(key, time.Now())
 	if ok {
 		return true
 	}

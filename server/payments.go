@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,6 +72,19 @@ type Payments struct {
 	MaxQueue int
 	// PerUserPerMinute limits top-ups and withdrawals per user (0 means 20).
 	PerUserPerMinute float64
+	// TransferLease is how long a withdrawal's sender holds it (0 means
+	// 2 min). A claimed withdrawal without an outcome once its lease has
+	// ended was interrupted and becomes unknown, so the lease must outlast
+	// one Briacoin call (its key wait included) by a margin covering the
+	// replicas' clock differences.
+	TransferLease time.Duration
+}
+
+// leaseOwner names this process for the withdrawal leases: host, pid and
+// a random part, so no two processes (or runs) share a name.
+func leaseOwner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", api.Truncate(host, 64), os.Getpid(), api.NewID()[:8])
 }
 
 // Provider names in the ledger.
@@ -91,8 +105,8 @@ type payments struct {
 	queue    *briaQueue
 	limit    *limiter
 
+	owner    string // this process, as the holder of withdrawal leases
 	mu       sync.Mutex
-	inflight map[string]bool // withdrawals whose transfer this process is sending
 	flights  map[string]*flight
 	lastWarn map[string]time.Time
 }
@@ -131,10 +145,13 @@ func newPayments(s *Server, cfg Payments, st ledger.Store) (*payments, error) {
 	if cfg.PerUserPerMinute <= 0 {
 		cfg.PerUserPerMinute = 20
 	}
+	if cfg.TransferLease <= 0 {
+		cfg.TransferLease = 2 * time.Minute
+	}
 	p := &payments{
 		s: s, cfg: cfg, store: ps, rate: cfg.Rate, queue: newBriaQueue(),
-		limit:    newLimiter(cfg.PerUserPerMinute/60, cfg.PerUserPerMinute/4+1),
-		inflight: map[string]bool{}, flights: map[string]*flight{}, lastWarn: map[string]time.Time{},
+		limit: newLimiter("payments", cfg.PerUserPerMinute/60, cfg.PerUserPerMinute/4+1),
+		owner: leaseOwner(), flights: map[string]*flight{}, lastWarn: map[string]time.Time{},
 	}
 	if cfg.Bank != nil {
 		p.bankName = bankPrefix + cfg.Bank.Name()

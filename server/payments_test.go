@@ -112,15 +112,19 @@ func payPage(t *testing.T, pageURL, card string) *url.URL {
 	return u
 }
 
-func TestTopupBank(t *testing.T) {
+// onBackends runs test on each backend (SQLite, and PostgreSQL when
+// scripts/with-services provides one), in parallel.
+func onBackends(t *testing.T, test func(t *testing.T, store servertest.Option)) {
 	t.Parallel()
 	for _, b := range servertest.Backends {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			testTopupBank(t, servertest.WithStore(b.Open(t)))
+			test(t, servertest.WithStore(b.Open(t)))
 		})
 	}
 }
+
+func TestTopupBank(t *testing.T) { onBackends(t, testTopupBank) }
 
 func testTopupBank(t *testing.T, store servertest.Option) {
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{}, store)
@@ -318,15 +322,7 @@ func simPay(t *testing.T, pay *servertest.Payments, wallet, coins string) {
 	}
 }
 
-func TestTopupBriacoinTwoParts(t *testing.T) {
-	t.Parallel()
-	for _, b := range servertest.Backends {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			testTopupBriacoinTwoParts(t, servertest.WithStore(b.Open(t)))
-		})
-	}
-}
+func TestTopupBriacoinTwoParts(t *testing.T) { onBackends(t, testTopupBriacoinTwoParts) }
 
 func testTopupBriacoinTwoParts(t *testing.T, store servertest.Option) {
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{}, store)
@@ -359,15 +355,7 @@ func testTopupBriacoinTwoParts(t *testing.T, store servertest.Option) {
 // three times at once with the same key (two are refused as reused), and
 // copies sent with fresh keys arrive shuffled: each paid amount is
 // credited once.
-func TestBriacoinCallbacksDuplicated(t *testing.T) {
-	t.Parallel()
-	for _, b := range servertest.Backends {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			testBriacoinCallbacksDuplicated(t, servertest.WithStore(b.Open(t)))
-		})
-	}
-}
+func TestBriacoinCallbacksDuplicated(t *testing.T) { onBackends(t, testBriacoinCallbacksDuplicated) }
 
 func testBriacoinCallbacksDuplicated(t *testing.T, store servertest.Option) {
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{}, store)
@@ -645,15 +633,7 @@ func waitWithdrawal(t *testing.T, c *servertest.Caller, ref string, status strin
 	}
 }
 
-func TestWithdraw(t *testing.T) {
-	t.Parallel()
-	for _, b := range servertest.Backends {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			testWithdraw(t, servertest.WithStore(b.Open(t)))
-		})
-	}
-}
+func TestWithdraw(t *testing.T) { onBackends(t, testWithdraw) }
 
 func testWithdraw(t *testing.T, store servertest.Option) {
 	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{}, store)
@@ -808,13 +788,14 @@ func TestWithdrawTimeoutBeforeTransfer(t *testing.T) {
 }
 
 // TestWithdrawInterruptedByCrash: a withdrawal claimed for sending by a
-// process that then died (claimed in the ledger, nobody sending it) is of
+// process that then died (claimed in the ledger, its lease run out) is of
 // unknown outcome, never sent again, and resolved from the balance: once
 // when the dead process had not sent it (refunded), once when it had
 // (sent).
-func TestWithdrawInterruptedByCrash(t *testing.T) {
-	t.Parallel()
-	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
+func TestWithdrawInterruptedByCrash(t *testing.T) { onBackends(t, testWithdrawInterruptedByCrash) }
+
+func testWithdrawInterruptedByCrash(t *testing.T, store servertest.Option) {
+	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{}, store)
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	fundMerchant(t, pay, alice, "10", 100_000)
 	ps := env.Store
@@ -832,7 +813,12 @@ func TestWithdrawInterruptedByCrash(t *testing.T) {
 			t.Fatal(err)
 		}
 		meta := fmt.Sprintf(`{"coins":"1.0","rate":"1 coin = 100.00 RUB","balanceBefore":%d,"settledBefore":%d}`, int64(a.Balance), settled)
-		if _, err := ps.ClaimWithdrawal(ctx, ref, meta, env.Clock.Now()); err != nil {
+		// A sender that then died: its lease runs out without an outcome.
+		now := env.Clock.Now()
+		if _, err := ps.LeaseWithdrawal(ctx, ref, "dead-process", now, now.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ps.ClaimWithdrawal(ctx, ref, "dead-process", meta, now, now.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if send { // the dead process's transfer went out
@@ -847,11 +833,13 @@ func TestWithdrawInterruptedByCrash(t *testing.T) {
 		}
 	}
 	crash("WCRASH1", false)
+	env.Clock.Advance(time.Minute) // the dead sender's lease ends
 	got := waitWithdrawal(t, alice, "WCRASH1", api.WithdrawFailed)
 	if len(pay.Sim.Transfers()) != 0 || !strings.Contains(got.Reason, "not sent") {
 		t.Fatalf("interrupted, unsent withdrawal: %+v, transfers %+v", got, pay.Sim.Transfers())
 	}
 	crash("WCRASH2", true)
+	env.Clock.Advance(time.Minute)
 	waitWithdrawal(t, alice, "WCRASH2", api.WithdrawSent)
 	if trs := pay.Sim.Transfers(); len(trs) != 1 {
 		t.Fatalf("transfers after the interrupted withdrawals: %+v", trs)

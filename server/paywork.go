@@ -146,47 +146,46 @@ func (p *payments) pushTransfer(prio priority, ref string) *briaJob {
 	return p.queue.push(prio, "withdraw:"+ref, func(ctx context.Context) { p.sendWithdrawal(ctx, ref) })
 }
 
-func (p *payments) setInflight(ref string, on bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if on {
-		p.inflight[ref] = true
-	} else {
-		delete(p.inflight, ref)
-	}
+// lease returns the end of a withdrawal lease taken now.
+func (p *payments) lease() (now, until time.Time) {
+	now = p.s.now()
+	return now, now.Add(p.cfg.TransferLease)
 }
 
-func (p *payments) isInflight(ref string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.inflight[ref]
-}
-
-// sendWithdrawal sends one pending withdrawal: read the merchant balance,
-// claim the withdrawal durably (with that balance, for a later
-// reconciliation), call transfertoaddress, record the outcome. Only a
-// definite failure refunds; a lost answer leaves it unknown, for
-// resolveWithdrawal. No transfer starts while another's outcome is
-// unknown, so balance comparisons stay unambiguous.
+// sendWithdrawal sends one pending withdrawal: lease it (which also takes
+// the provider's one transfer slot, across replicas), read the merchant
+// balance, claim the withdrawal durably (with that balance, for a later
+// reconciliation, and a lease that outlasts the call), call
+// transfertoaddress, record the outcome. Only a definite failure refunds;
+// a lost answer leaves it unknown, for resolveWithdrawal. No transfer
+// starts while another's outcome is unknown (the slot), so balance
+// comparisons stay unambiguous.
 func (p *payments) sendWithdrawal(ctx context.Context, ref string) {
 	bg := context.WithoutCancel(ctx)
 	w, err := p.store.Withdrawal(bg, ref)
-	if err != nil || w.Status != ledger.WithdrawPending || w.Attempted() {
+	now, until := p.lease()
+	if err != nil || w.Status != ledger.WithdrawPending || w.Attempted() || w.Leased(p.owner, now) {
 		return
 	}
-	open, err := p.store.PendingWithdrawals(bg, 0)
-	if err != nil {
-		return
-	}
-	for _, o := range open {
-		if o.Ref != ref && (o.Status == ledger.WithdrawUnknown || o.Attempted()) {
-			p.warn("withdraw-blocked", "withdrawals wait: another's outcome is being reconciled", "waiting", ref, "unresolved", o.Ref)
-			return
+	if _, err := p.store.LeaseWithdrawal(bg, ref, p.owner, now, until); err != nil {
+		if errors.Is(err, ledger.ErrTransferBusy) {
+			p.warn("withdraw-blocked", "withdrawals wait: another's transfer is in flight or being reconciled", "waiting", ref)
 		}
+		return
 	}
+	claimed := false
+	defer func() {
+		if !claimed { // never sent: give the slot back for another try
+			if cur, err := p.store.Withdrawal(bg, ref); err == nil && cur.Status == ledger.WithdrawPending &&
+				!cur.Attempted() && cur.ClaimedBy == p.owner {
+				p.finish(bg, ref, ledger.WithdrawPending, "", "")
+			}
+		}
+	}()
 	meta := readWithdrawMeta(w)
 	coins, err := briacoin.ParseCoins(meta.Coins)
 	if err != nil || coins <= 0 {
+		claimed = true
 		p.finish(bg, ref, ledger.WithdrawFailed, "", "the coin amount could not be read")
 		return
 	}
@@ -199,6 +198,7 @@ func (p *payments) sendWithdrawal(ctx context.Context, ref string) {
 		return
 	}
 	if bal.Balance < coins {
+		claimed = true
 		p.finish(bg, ref, ledger.WithdrawFailed, "", "the service's balance is too low for this withdrawal; the money is back in your balance")
 		return
 	}
@@ -209,11 +209,11 @@ func (p *payments) sendWithdrawal(ctx context.Context, ref string) {
 	b0 := int64(bal.Balance)
 	meta.BalanceBefore, meta.SettledBefore = &b0, &settled
 	mb, _ := json.Marshal(meta)
-	p.setInflight(ref, true)
-	defer p.setInflight(ref, false)
-	if _, err := p.store.ClaimWithdrawal(bg, ref, string(mb), p.s.now()); err != nil {
+	now, until = p.lease()
+	if _, err := p.store.ClaimWithdrawal(bg, ref, p.owner, string(mb), now, until); err != nil {
 		return
 	}
+	claimed = true
 	var tr briacoin.Transfer
 	err = p.keyed(ctx, func(ctx context.Context) (err error) {
 		tr, err = p.cfg.Briacoin.TransferToAddress(ctx, w.Destination, coins)
@@ -274,7 +274,8 @@ func (p *payments) finish(ctx context.Context, ref, status, txid, reason string)
 // from the merchant account (an operating assumption).
 func (p *payments) resolveWithdrawal(ctx context.Context, ref string) {
 	bg := context.WithoutCancel(ctx)
-	w, err := p.store.Withdrawal(bg, ref)
+	now, until := p.lease()
+	w, err := p.store.LeaseWithdrawal(bg, ref, p.owner, now, until) // one resolver at a time, across replicas
 	if err != nil || w.Status != ledger.WithdrawUnknown {
 		return
 	}
@@ -326,7 +327,9 @@ func (p *payments) reconcileLoop(ctx context.Context) {
 // ReconcileOnce is one pass: expire overdue orders, look open bank
 // payments up, queue polls of open Briacoin orders when the queue has
 // nothing better to do, and carry withdrawals on (send what was never
-// sent, mark unknown what a crash interrupted, resolve the unknown).
+// sent, mark unknown what a crash interrupted (an attempted withdrawal
+// whose sender's lease ended), resolve the unknown). Replicas share the
+// work through the leases and SKIP LOCKED picks of the ledger.
 func (p *payments) ReconcileOnce(ctx context.Context) {
 	bg := context.WithoutCancel(ctx)
 	if _, err := p.store.ExpireOrders(bg, p.s.now(), 500); err != nil {
@@ -353,16 +356,24 @@ func (p *payments) ReconcileOnce(ctx context.Context) {
 		return
 	}
 	for _, w := range ws {
+		now, until := p.lease()
+		live := w.ClaimedBy != "" && w.LeaseUntil.After(now) // someone (maybe this process) works on it
 		switch {
+		case w.Status == ledger.WithdrawUnknown && (!live || w.ClaimedBy == p.owner):
+			p.queue.push(prioReconcile, "resolve:"+w.Ref, func(ctx context.Context) { p.resolveWithdrawal(ctx, w.Ref) })
+		case live:
 		case w.Status == ledger.WithdrawPending && !w.Attempted():
 			p.pushTransfer(prioCallback, w.Ref)
-		case w.Status == ledger.WithdrawPending && !p.isInflight(w.Ref):
-			// Claimed, but nobody here is sending it: the process that
-			// was stopped in the middle. It may have gone out.
-			p.s.log.Warn("withdrawal interrupted mid-transfer; its outcome is unknown and will be reconciled", "ref", w.Ref)
+		case w.Status == ledger.WithdrawPending:
+			// Claimed, and its sender's lease ended without an outcome:
+			// the process died or gave up mid-transfer (here or on
+			// another replica). It may have gone out.
+			if _, err := p.store.LeaseWithdrawal(bg, w.Ref, p.owner, now, until); err != nil {
+				continue // another replica took it over first
+			}
+			p.s.log.Warn("withdrawal interrupted mid-transfer; its outcome is unknown and will be reconciled", "ref", w.Ref,
+				"sender", w.ClaimedBy)
 			p.finish(bg, w.Ref, ledger.WithdrawUnknown, "", "the transfer was interrupted; it is being reconciled")
-		case w.Status == ledger.WithdrawUnknown:
-			p.queue.push(prioReconcile, "resolve:"+w.Ref, func(ctx context.Context) { p.resolveWithdrawal(ctx, w.Ref) })
 		}
 	}
 }

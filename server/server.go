@@ -132,7 +132,6 @@ type Server struct {
 	now      func() time.Time
 	boot     time.Time // wall clock at start, whole seconds
 	bootMono time.Time // real clock at start, for its monotonic reading
-	nonces   *nonceStore
 	waiters  *notifier
 	metrics  *metrics
 
@@ -162,12 +161,11 @@ func New(cfg Config) (*Server, error) {
 		store:           cfg.Store,
 		log:             cfg.Logger,
 		now:             cfg.Now,
-		nonces:          newNonceStore(),
 		waiters:         newNotifier(),
 		metrics:         newMetrics(),
-		statusLimit:     newLimiter(cfg.Limits.StatusPerMinute/60, cfg.Limits.StatusPerMinute/4+1),
-		websessionLimit: newLimiter(cfg.Limits.WebsessionsPerMinute/60, cfg.Limits.WebsessionsPerMinute/4+1),
-		approvalLimit:   newLimiter(cfg.Limits.ApprovalsPerMinute/60, cfg.Limits.ApprovalsPerMinute/4+1),
+		statusLimit:     newLimiter("status", cfg.Limits.StatusPerMinute/60, cfg.Limits.StatusPerMinute/4+1),
+		websessionLimit: newLimiter("websession", cfg.Limits.WebsessionsPerMinute/60, cfg.Limits.WebsessionsPerMinute/4+1),
+		approvalLimit:   newLimiter("approval", cfg.Limits.ApprovalsPerMinute/60, cfg.Limits.ApprovalsPerMinute/4+1),
 		stop:            make(chan struct{}),
 	}
 	// Signatures made before this process started are refused: the nonce
@@ -466,10 +464,9 @@ func (s *Server) sweepLoop() {
 			if err := s.store.Purge(context.Background(), now.Add(-time.Hour), now.Add(-2*ledger.IdempotencyMinTTL)); err != nil {
 				s.log.Warn("purge failed", "err", err)
 			}
-			s.nonces.purge(now)
-			s.statusLimit.purge()
-			s.websessionLimit.purge()
-			s.approvalLimit.purge()
+			if err := s.store.PurgeShared(context.Background(), now); err != nil {
+				s.log.Warn("purging nonces and rate limits failed", "err", err)
+			}
 		}
 	}
 }

@@ -42,6 +42,8 @@ func RunPayments(t *testing.T, open func(t *testing.T) ledger.Store) {
 		{"WithdrawalUnknown", testWithdrawalUnknown},
 		{"WithdrawalRaces", testWithdrawalRaces},
 		{"WithdrawalIdempotency", testWithdrawalIdempotency},
+		{"WithdrawalLeases", testWithdrawalLeases},
+		{"WithdrawalWorkers", testWithdrawalWorkers},
 		{"TOTPSteps", testTOTPSteps},
 	}
 	for _, tc := range tests {
@@ -360,6 +362,21 @@ func (e *penv) withdrawal(user, ref string, amount int64) ledger.Withdrawal {
 	return w
 }
 
+// leaseFor is how long the suite's withdrawal leases last.
+const leaseFor = time.Minute
+
+// claimAs leases the withdrawal for owner and claims it for sending.
+func (e *penv) claimAs(owner, ref, meta string) (ledger.Withdrawal, error) {
+	if _, err := e.p.LeaseWithdrawal(e.ctx, ref, owner, e.now(), e.now().Add(leaseFor)); err != nil {
+		return ledger.Withdrawal{}, err
+	}
+	return e.p.ClaimWithdrawal(e.ctx, ref, owner, meta, e.now(), e.now().Add(leaseFor))
+}
+
+func (e *penv) claim(ref, meta string) (ledger.Withdrawal, error) {
+	return e.claimAs("worker", ref, meta)
+}
+
 func (e *penv) finish(ref, status, txid string) (ledger.Withdrawal, error) {
 	return e.p.FinishWithdrawal(e.ctx, ledger.FinishWithdrawal{Ref: ref, Status: status, TxID: txid, Reason: "test", Now: e.now()})
 }
@@ -383,11 +400,11 @@ func testWithdrawalSent(e *penv) {
 	// Sent needs a claim first: nothing unclaimed can have been sent.
 	_, err := e.finish("W1", ledger.WithdrawSent, "tx1")
 	wantErr(t, "sent before the claim", err, ledger.ErrWithdrawalState)
-	c, err := e.p.ClaimWithdrawal(e.ctx, "W1", `{"coins":"1.5","balanceBefore":"10.0"}`, e.now())
+	c, err := e.claim("W1", `{"coins":"1.5","balanceBefore":"10.0"}`)
 	if err != nil || !c.Attempted() || c.Meta != `{"coins":"1.5","balanceBefore":"10.0"}` {
 		t.Fatalf("ClaimWithdrawal = %+v, %v", c, err)
 	}
-	_, err = e.p.ClaimWithdrawal(e.ctx, "W1", "", e.now())
+	_, err = e.claim("W1", "")
 	wantErr(t, "second claim", err, ledger.ErrWithdrawalState)
 	s, err := e.finish("W1", ledger.WithdrawSent, "tx1")
 	if err != nil || s.Status != ledger.WithdrawSent || s.TxID != "tx1" {
@@ -436,25 +453,25 @@ func testWithdrawalFailed(e *penv) {
 	}
 	// Failed after the attempt: the provider refused it (a definite answer).
 	e.withdrawal("alice", "F2", 2000)
-	_, err = e.p.ClaimWithdrawal(e.ctx, "F2", "", e.now())
+	_, err = e.claim("F2", "")
 	must(t, "claim", err)
 	_, err = e.finish("F2", ledger.WithdrawFailed, "")
 	must(t, "failed after the claim", err)
 	_, err = e.finish("F2", ledger.WithdrawSent, "tx")
 	wantErr(t, "failed, then sent", err, ledger.ErrWithdrawalState)
-	_, err = e.p.ClaimWithdrawal(e.ctx, "F2", "", e.now())
+	_, err = e.claim("F2", "")
 	wantErr(t, "claim after failure", err, ledger.ErrWithdrawalState)
 	e.wantBalance("alice", 10000)
 	e.wantPending("RUB", 0)
 	// A request that surely never left is released and tried again.
 	e.withdrawal("alice", "F3", 500)
-	_, err = e.p.ClaimWithdrawal(e.ctx, "F3", "", e.now())
+	_, err = e.claim("F3", "")
 	must(t, "claim", err)
 	w, err = e.finish("F3", ledger.WithdrawPending, "")
 	if err != nil || w.Status != ledger.WithdrawPending || w.Attempted() {
 		t.Fatalf("release = %+v, %v", w, err)
 	}
-	_, err = e.p.ClaimWithdrawal(e.ctx, "F3", "", e.now())
+	_, err = e.claim("F3", "")
 	must(t, "claim after release", err)
 	_, err = e.finish("F3", ledger.WithdrawSent, "tx3")
 	must(t, "sent after release", err)
@@ -467,7 +484,7 @@ func testWithdrawalUnknown(e *penv) {
 	for i, outcome := range []string{ledger.WithdrawSent, ledger.WithdrawFailed} {
 		ref := fmt.Sprintf("U%d", i)
 		e.withdrawal("alice", ref, 1000)
-		_, err := e.p.ClaimWithdrawal(e.ctx, ref, "", e.now())
+		_, err := e.claim(ref, "")
 		must(t, "claim", err)
 		w, err := e.finish(ref, ledger.WithdrawUnknown, "")
 		if err != nil || w.Status != ledger.WithdrawUnknown {
@@ -476,7 +493,7 @@ func testWithdrawalUnknown(e *penv) {
 		e.wantPending("RUB", 1000)
 		// Never sent twice: an unknown withdrawal cannot be claimed again
 		// or released.
-		_, err = e.p.ClaimWithdrawal(e.ctx, ref, "", e.now())
+		_, err = e.claim(ref, "")
 		wantErr(t, "claim of an unknown withdrawal", err, ledger.ErrWithdrawalState)
 		_, err = e.finish(ref, ledger.WithdrawPending, "")
 		wantErr(t, "release of an unknown withdrawal", err, ledger.ErrWithdrawalState)
@@ -503,8 +520,8 @@ func testWithdrawalRaces(e *penv) {
 		ref := fmt.Sprintf("R%d", round)
 		e.withdrawal("alice", ref, 1000)
 		var wins atomic.Int32
-		parallel(8, func(int) {
-			if _, err := e.p.ClaimWithdrawal(e.ctx, ref, "", e.now()); err == nil {
+		parallel(8, func(i int) {
+			if _, err := e.claimAs(fmt.Sprintf("worker-%d", i), ref, ""); err == nil {
 				wins.Add(1)
 			} else if !errors.Is(err, ledger.ErrWithdrawalState) {
 				t.Errorf("claim: %v", err)
@@ -630,4 +647,152 @@ func SeedPayments(t testing.TB, s ledger.Store) {
 		t.Fatal(err)
 	}
 	RequireAudit(t, s)
+}
+
+// testWithdrawalLeases: a withdrawal is worked on by one lease holder at a
+// time; an attempted withdrawal whose lease ended was interrupted and is
+// taken over; a provider's transfers never overlap.
+func testWithdrawalLeases(e *penv) {
+	t, p, ctx := e.t, e.p, e.ctx
+	e.fund("alice", 100000)
+	e.withdrawal("alice", "L1", 1000)
+	e.withdrawal("alice", "L2", 2000)
+	lease := func(owner, ref string) (ledger.Withdrawal, error) {
+		return p.LeaseWithdrawal(ctx, ref, owner, e.now(), e.now().Add(leaseFor))
+	}
+	w, err := lease("A", "L1")
+	if err != nil || w.ClaimedBy != "A" || !w.LeaseUntil.Equal(e.now().Add(leaseFor)) || w.Attempted() {
+		t.Fatalf("LeaseWithdrawal = %+v, %v", w, err)
+	}
+	_, err = lease("B", "L1")
+	wantErr(t, "a second owner's lease", err, ledger.ErrWithdrawalState)
+	_, err = lease("B", "L2")
+	wantErr(t, "a second withdrawal while one holds the transfer slot", err, ledger.ErrTransferBusy)
+	_, err = p.ClaimWithdrawal(ctx, "L1", "B", "", e.now(), e.now().Add(leaseFor))
+	wantErr(t, "a claim without the lease", err, ledger.ErrWithdrawalState)
+	if _, err := p.LeaseWithdrawal(ctx, "L1", "A", e.now(), e.now()); err == nil {
+		t.Fatal("a lease ending at once was accepted")
+	}
+	if _, err := p.LeaseWithdrawal(ctx, "nope", "A", e.now(), e.now().Add(leaseFor)); !errors.Is(err, ledger.ErrNotFound) {
+		t.Fatalf("lease of an unknown withdrawal: %v", err)
+	}
+	c, err := p.ClaimWithdrawal(ctx, "L1", "A", `{"balanceBefore":1}`, e.now(), e.now().Add(leaseFor))
+	if err != nil || !c.Attempted() || c.ClaimedBy != "A" {
+		t.Fatalf("ClaimWithdrawal = %+v, %v", c, err)
+	}
+	e.clock.Advance(leaseFor / 2)
+	_, err = lease("B", "L1")
+	wantErr(t, "taking over a live lease", err, ledger.ErrWithdrawalState)
+	// A's lease ends without an outcome: A died or gave up mid-transfer.
+	e.clock.Advance(leaseFor / 2)
+	if list, err := p.PendingWithdrawals(ctx, 0); err != nil || len(list) != 2 || list[0].Ref != "L1" ||
+		!list[0].Attempted() || list[0].Leased("B", e.now()) {
+		t.Fatalf("PendingWithdrawals = %+v, %v", list, err)
+	}
+	if w, err := lease("B", "L1"); err != nil || w.ClaimedBy != "B" || !w.Attempted() {
+		t.Fatalf("taking over an ended lease = %+v, %v", w, err)
+	}
+	_, err = p.ClaimWithdrawal(ctx, "L1", "B", "", e.now(), e.now().Add(leaseFor))
+	wantErr(t, "claiming an interrupted withdrawal again", err, ledger.ErrWithdrawalState)
+	if _, err := e.finish("L1", ledger.WithdrawUnknown, ""); err != nil {
+		t.Fatalf("interrupted, so unknown: %v", err)
+	}
+	_, err = lease("B", "L2")
+	wantErr(t, "a transfer while another's outcome is unknown", err, ledger.ErrTransferBusy)
+	// A's answer arrives late after all: it still lands.
+	if w, err := e.finish("L1", ledger.WithdrawSent, "txL1"); err != nil || w.Status != ledger.WithdrawSent {
+		t.Fatalf("late outcome = %+v, %v", w, err)
+	}
+	_, err = lease("B", "L1")
+	wantErr(t, "lease of a sent withdrawal", err, ledger.ErrWithdrawalState)
+	// The slot is free again. A lease that ends before any attempt is
+	// taken over too; the earlier owner can then no longer claim.
+	if _, err := lease("B", "L2"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = lease("A", "L2")
+	wantErr(t, "a second owner's lease", err, ledger.ErrWithdrawalState)
+	e.clock.Advance(leaseFor)
+	if _, err := lease("A", "L2"); err != nil {
+		t.Fatalf("taking over an ended, unattempted lease: %v", err)
+	}
+	_, err = p.ClaimWithdrawal(ctx, "L2", "B", "", e.now(), e.now().Add(leaseFor))
+	wantErr(t, "claim by the earlier owner", err, ledger.ErrWithdrawalState)
+	// Released (surely never sent): anyone may lease it; racing owners
+	// have one winner.
+	if w, err := e.finish("L2", ledger.WithdrawPending, ""); err != nil || w.ClaimedBy != "" || !w.LeaseUntil.IsZero() {
+		t.Fatalf("release = %+v, %v", w, err)
+	}
+	var wins atomic.Int32
+	parallel(8, func(i int) {
+		if _, err := lease(fmt.Sprintf("R%d", i), "L2"); err == nil {
+			wins.Add(1)
+		} else if !errors.Is(err, ledger.ErrWithdrawalState) {
+			t.Errorf("lease: %v", err)
+		}
+	})
+	if wins.Load() != 1 {
+		t.Fatalf("%d racing leases won, want 1", wins.Load())
+	}
+	if _, err := e.finish("L2", ledger.WithdrawFailed, ""); err != nil {
+		t.Fatal(err)
+	}
+	e.wantBalance("alice", 100000-1000)
+	e.wantPending("RUB", 0)
+}
+
+// testWithdrawalWorkers: four workers (server replicas) send 12
+// withdrawals concurrently, each taking what it can lease: every
+// withdrawal is sent exactly once, and no two transfers are ever in
+// flight at once.
+func testWithdrawalWorkers(e *penv) {
+	t, p, ctx := e.t, e.p, e.ctx
+	const n = 12
+	e.fund("alice", 100000)
+	for i := 0; i < n; i++ {
+		e.withdrawal("alice", fmt.Sprintf("K%02d", i), 100)
+	}
+	var inflight, most, sends atomic.Int32
+	parallel(4, func(worker int) {
+		owner := fmt.Sprintf("replica-%d", worker)
+		for round := 0; round < 1000; round++ {
+			list, err := p.PendingWithdrawals(ctx, 0)
+			if err != nil {
+				t.Errorf("PendingWithdrawals: %v", err)
+				return
+			}
+			if len(list) == 0 {
+				return
+			}
+			for _, w := range list {
+				if w.Leased(owner, e.now()) {
+					continue
+				}
+				if _, err := p.LeaseWithdrawal(ctx, w.Ref, owner, e.now(), e.now().Add(leaseFor)); err != nil {
+					if !errors.Is(err, ledger.ErrWithdrawalState) && !errors.Is(err, ledger.ErrTransferBusy) {
+						t.Errorf("lease: %v", err)
+					}
+					continue
+				}
+				if _, err := p.ClaimWithdrawal(ctx, w.Ref, owner, "", e.now(), e.now().Add(leaseFor)); err != nil {
+					t.Errorf("claim after a won lease: %v", err)
+					return
+				}
+				cur := inflight.Add(1)
+				for m := most.Load(); cur > m && !most.CompareAndSwap(m, cur); m = most.Load() {
+				}
+				sends.Add(1)
+				inflight.Add(-1)
+				if _, err := e.finish(w.Ref, ledger.WithdrawSent, "tx-"+w.Ref); err != nil {
+					t.Errorf("finish: %v", err)
+				}
+			}
+		}
+		t.Errorf("%s: withdrawals still pending after 1000 rounds", owner)
+	})
+	if sends.Load() != n || most.Load() != 1 {
+		t.Fatalf("%d sends (want %d), at most %d in flight at once (want 1)", sends.Load(), n, most.Load())
+	}
+	e.wantBalance("alice", 100000-n*100)
+	e.wantPending("RUB", 0)
 }

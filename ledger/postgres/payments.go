@@ -68,7 +68,8 @@ func queryOrders(ctx context.Context, q querier, query string, args ...any) ([]l
 }
 
 const withdrawalCols = `w.id, w.user_account, w.ref, a.user_id, w.amount, w.currency::text, w.destination, w.provider,
-	w.outflow, w.status, COALESCE(w.txid, ''), COALESCE(w.reason, ''), w.meta, w.created_at, w.updated_at, w.attempted_at`
+	w.outflow, w.status, COALESCE(w.txid, ''), COALESCE(w.reason, ''), w.meta, w.created_at, w.updated_at, w.attempted_at,
+	COALESCE(w.claimed_by, ''), w.lease_until`
 
 const withdrawalSelect = `SELECT ` + withdrawalCols + ` FROM withdrawals w JOIN accounts a ON a.id = w.user_account`
 
@@ -80,9 +81,9 @@ type withdrawalRow struct {
 func scanWithdrawal(row pgx.Row) (withdrawalRow, error) {
 	var r withdrawalRow
 	var created, updated int64
-	var attempted *int64
+	var attempted, lease *int64
 	err := row.Scan(&r.id, &r.account, &r.w.Ref, &r.w.UserID, &r.w.Amount, &r.w.Currency, &r.w.Destination, &r.w.Provider,
-		&r.w.Outflow, &r.w.Status, &r.w.TxID, &r.w.Reason, &r.w.Meta, &created, &updated, &attempted)
+		&r.w.Outflow, &r.w.Status, &r.w.TxID, &r.w.Reason, &r.w.Meta, &created, &updated, &attempted, &r.w.ClaimedBy, &lease)
 	if noRows(err) {
 		return withdrawalRow{}, ledger.ErrNotFound
 	}
@@ -90,6 +91,7 @@ func scanWithdrawal(row pgx.Row) (withdrawalRow, error) {
 		return withdrawalRow{}, err
 	}
 	r.w.CreatedAt, r.w.UpdatedAt, r.w.AttemptedAt = fromMS(created), fromMS(updated), fromNullMS(attempted)
+	r.w.LeaseUntil = fromNullMS(lease)
 	return r, nil
 }
 
@@ -566,9 +568,47 @@ func (s *Store) PendingWithdrawals(ctx context.Context, limit int) ([]ledger.Wit
 	return out, err
 }
 
+// LeaseWithdrawal implements ledger.Payments: one conditional UPDATE of
+// a row picked with FOR NO KEY UPDATE SKIP LOCKED, so replicas racing for
+// one withdrawal never wait for each other: one wins, the others are
+// told it is taken. The transfer slot is a unique index
+// (withdrawals_transfer_slot): a second withdrawal of the provider
+// entering it fails with ErrTransferBusy, after waiting for a concurrent
+// one to commit.
+func (s *Store) LeaseWithdrawal(ctx context.Context, ref, owner string, now, until time.Time) (ledger.Withdrawal, error) {
+	if err := ledger.CheckLease(ref, owner, now, until); err != nil {
+		return ledger.Withdrawal{}, err
+	}
+	var out ledger.Withdrawal
+	err := s.run(ctx, func(ctx context.Context) error {
+		r, err := scanWithdrawal(s.pool.QueryRow(ctx, `WITH w AS (
+			UPDATE withdrawals SET claimed_by = $2, lease_until = $4
+			WHERE id = (SELECT id FROM withdrawals WHERE ref = $1 AND status IN ('pending', 'unknown')
+				AND (claimed_by IS NULL OR claimed_by = $2 OR lease_until IS NULL OR lease_until <= $3)
+				FOR NO KEY UPDATE SKIP LOCKED)
+			RETURNING *)
+			SELECT `+withdrawalCols+` FROM w JOIN accounts a ON a.id = w.user_account`, ref, owner, ms(now), ms(until)))
+		if errors.Is(err, ledger.ErrNotFound) {
+			return s.refused(ctx, ref)
+		}
+		out = r.w
+		return err
+	})
+	return out, err
+}
+
+// refused explains why a conditional update of withdrawal ref matched no
+// row: it does not exist, or it is not in a state that allows the call.
+func (s *Store) refused(ctx context.Context, ref string) error {
+	if _, err := scanWithdrawal(s.pool.QueryRow(ctx, withdrawalSelect+` WHERE w.ref = $1`, ref)); err != nil {
+		return err
+	}
+	return ledger.ErrWithdrawalState
+}
+
 // ClaimWithdrawal implements ledger.Payments: one conditional UPDATE.
-func (s *Store) ClaimWithdrawal(ctx context.Context, ref, meta string, now time.Time) (ledger.Withdrawal, error) {
-	if err := needTime(now); err != nil {
+func (s *Store) ClaimWithdrawal(ctx context.Context, ref, owner, meta string, now, until time.Time) (ledger.Withdrawal, error) {
+	if err := ledger.CheckLease(ref, owner, now, until); err != nil {
 		return ledger.Withdrawal{}, err
 	}
 	if meta != "" {
@@ -579,15 +619,13 @@ func (s *Store) ClaimWithdrawal(ctx context.Context, ref, meta string, now time.
 	var out ledger.Withdrawal
 	err := s.run(ctx, func(ctx context.Context) error {
 		r, err := scanWithdrawal(s.pool.QueryRow(ctx, `WITH w AS (
-			UPDATE withdrawals SET attempted_at = $1, updated_at = $1,
+			UPDATE withdrawals SET attempted_at = $1, updated_at = $1, lease_until = $5,
 				meta = CASE WHEN $2::text = '' THEN meta ELSE $2::text END
-			WHERE ref = $3 AND status = 'pending' AND attempted_at IS NULL RETURNING *)
-			SELECT `+withdrawalCols+` FROM w JOIN accounts a ON a.id = w.user_account`, ms(now), meta, ref))
+			WHERE ref = $3 AND status = 'pending' AND attempted_at IS NULL AND claimed_by = $4 AND lease_until > $1
+			RETURNING *)
+			SELECT `+withdrawalCols+` FROM w JOIN accounts a ON a.id = w.user_account`, ms(now), meta, ref, owner, ms(until)))
 		if errors.Is(err, ledger.ErrNotFound) {
-			if _, err := scanWithdrawal(s.pool.QueryRow(ctx, withdrawalSelect+` WHERE w.ref = $1`, ref)); err != nil {
-				return err
-			}
-			return ledger.ErrWithdrawalState
+			return s.refused(ctx, ref)
 		}
 		out = r.w
 		return err
@@ -624,7 +662,7 @@ func (s *Store) FinishWithdrawal(ctx context.Context, f ledger.FinishWithdrawal)
 	err = s.tx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		set, args := `status = $3, txid = $4, reason = $5, updated_at = $2`, []any{f.Ref, now, f.Status, nullString(f.TxID), nullString(f.Reason)}
 		if f.Status == ledger.WithdrawPending {
-			set, args = `attempted_at = NULL, updated_at = $2`, args[:2]
+			set, args = `attempted_at = NULL, claimed_by = NULL, lease_until = NULL, updated_at = $2`, args[:2]
 		}
 		r, err := scanWithdrawal(tx.QueryRow(ctx, `WITH w AS (
 			UPDATE withdrawals SET `+set+` WHERE ref = $1 AND `+cond+` RETURNING *)

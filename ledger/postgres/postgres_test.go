@@ -164,8 +164,11 @@ func (r *replicas) Withdrawal(ctx context.Context, ref string) (ledger.Withdrawa
 func (r *replicas) WithdrawalsByUser(ctx context.Context, u string, limit int) ([]ledger.Withdrawal, error) {
 	return r.pick().WithdrawalsByUser(ctx, u, limit)
 }
-func (r *replicas) ClaimWithdrawal(ctx context.Context, ref, meta string, now time.Time) (ledger.Withdrawal, error) {
-	return r.pick().ClaimWithdrawal(ctx, ref, meta, now)
+func (r *replicas) LeaseWithdrawal(ctx context.Context, ref, owner string, now, until time.Time) (ledger.Withdrawal, error) {
+	return r.pick().LeaseWithdrawal(ctx, ref, owner, now, until)
+}
+func (r *replicas) ClaimWithdrawal(ctx context.Context, ref, owner, meta string, now, until time.Time) (ledger.Withdrawal, error) {
+	return r.pick().ClaimWithdrawal(ctx, ref, owner, meta, now, until)
 }
 func (r *replicas) FinishWithdrawal(ctx context.Context, f ledger.FinishWithdrawal) (ledger.Withdrawal, error) {
 	return r.pick().FinishWithdrawal(ctx, f)
@@ -176,6 +179,15 @@ func (r *replicas) PendingWithdrawals(ctx context.Context, limit int) ([]ledger.
 func (r *replicas) AdvanceStep(ctx context.Context, id string, step uint64) (bool, error) {
 	return r.pick().AdvanceStep(ctx, id, step)
 }
+func (r *replicas) UseNonce(ctx context.Context, key string, until, now time.Time) (bool, error) {
+	return r.pick().UseNonce(ctx, key, until, now)
+}
+func (r *replicas) TakeToken(ctx context.Context, key string, perSecond, burst float64, now time.Time) (bool, time.Duration, error) {
+	return r.pick().TakeToken(ctx, key, perSecond, burst, now)
+}
+func (r *replicas) PurgeShared(ctx context.Context, now time.Time) error {
+	return r.pick().PurgeShared(ctx, now)
+}
 func (r *replicas) Close() error {
 	var errs []error
 	for _, s := range r.stores {
@@ -184,16 +196,20 @@ func (r *replicas) Close() error {
 	return errors.Join(errs...)
 }
 
+// threeReplicas opens three stores on one new database behind one
+// round-robin replicas store.
+func threeReplicas(t *testing.T) ledger.Store {
+	dsn := freshDB(t)
+	return &replicas{stores: []*postgres.Store{open(t, dsn), open(t, dsn), open(t, dsn)}}
+}
+
 // TestConformanceReplicas runs the whole suite, races included, through
 // three stores on one database, each call going to the next store: what
 // three server replicas behind a round-robin balancer do.
 func TestConformanceReplicas(t *testing.T) {
 	t.Parallel()
 	serverDSN(t)
-	ledgertest.Run(t, func(t *testing.T) ledger.Store {
-		dsn := freshDB(t)
-		return &replicas{stores: []*postgres.Store{open(t, dsn), open(t, dsn), open(t, dsn)}}
-	})
+	ledgertest.Run(t, threeReplicas)
 }
 
 // seed opens alice (funded) and bob and returns their store's DSN.
@@ -719,13 +735,19 @@ func TestPayments(t *testing.T) {
 	ledgertest.RunPayments(t, func(t *testing.T) ledger.Store { return open(t, freshDB(t)) })
 }
 
+// TestShared runs the shared-state suite through three stores on one
+// database, each call going to the next: a nonce used at one replica is
+// refused at the others, and a bucket emptied at one is empty at all.
+func TestShared(t *testing.T) {
+	t.Parallel()
+	serverDSN(t)
+	ledgertest.RunShared(t, threeReplicas)
+}
+
 // TestPaymentsReplicas runs the payments suite, races included, through
 // three stores on one database, each call going to the next store.
 func TestPaymentsReplicas(t *testing.T) {
 	t.Parallel()
 	serverDSN(t)
-	ledgertest.RunPayments(t, func(t *testing.T) ledger.Store {
-		dsn := freshDB(t)
-		return &replicas{stores: []*postgres.Store{open(t, dsn), open(t, dsn), open(t, dsn)}}
-	})
+	ledgertest.RunPayments(t, threeReplicas)
 }

@@ -311,6 +311,9 @@ func mapError(err error) error {
 		return nil
 	}
 	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == "withdrawals_transfer_slot" {
+		return ledger.ErrTransferBusy
+	}
 	if errors.As(err, &pe) && pe.Code == "23514" { // check_violation
 		switch pe.ConstraintName {
 		case "accounts_balance_limit":
@@ -334,7 +337,7 @@ func isLedgerError(err error) bool {
 	for _, e := range []error{ledger.ErrNotFound, ledger.ErrWrongCode, ledger.ErrLocked, ledger.ErrExpired,
 		ledger.ErrResolved, ledger.ErrInsufficientFunds, ledger.ErrCurrencyMismatch, ledger.ErrOwnCheck,
 		ledger.ErrNotCreator, ledger.ErrIdempotencyReuse, ledger.ErrSessionNotPending, ledger.ErrSessionExpired,
-		ledger.ErrBalanceLimit, ledger.ErrWithdrawalState, ledger.ErrOrderMismatch, ErrClosed} {
+		ledger.ErrBalanceLimit, ledger.ErrWithdrawalState, ledger.ErrOrderMismatch, ledger.ErrTransferBusy, ErrClosed} {
 		if errors.Is(err, e) {
 			return true
 		}

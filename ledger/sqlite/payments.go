@@ -281,7 +281,8 @@ func (s *Store) ExpireOrders(ctx context.Context, now time.Time, limit int) ([]l
 }
 
 const withdrawalSelect = `SELECT w.id, w.user_account, w.ref, a.user_id, w.amount, w.currency, w.destination, w.provider,
-	w.outflow, w.status, COALESCE(w.txid, ''), COALESCE(w.reason, ''), w.meta, w.created_at, w.updated_at, w.attempted_at
+	w.outflow, w.status, COALESCE(w.txid, ''), COALESCE(w.reason, ''), w.meta, w.created_at, w.updated_at, w.attempted_at,
+	COALESCE(w.claimed_by, ''), w.lease_until
 	FROM withdrawals w JOIN accounts a ON a.id = w.user_account`
 
 type withdrawalRow struct {
@@ -292,13 +293,14 @@ type withdrawalRow struct {
 func scanWithdrawal(sc scanner) (withdrawalRow, error) {
 	var r withdrawalRow
 	var created, updated int64
-	var attempted sql.NullInt64
+	var attempted, lease sql.NullInt64
 	err := sc.Scan(&r.id, &r.account, &r.w.Ref, &r.w.UserID, &r.w.Amount, &r.w.Currency, &r.w.Destination, &r.w.Provider,
-		&r.w.Outflow, &r.w.Status, &r.w.TxID, &r.w.Reason, &r.w.Meta, &created, &updated, &attempted)
+		&r.w.Outflow, &r.w.Status, &r.w.TxID, &r.w.Reason, &r.w.Meta, &created, &updated, &attempted, &r.w.ClaimedBy, &lease)
 	if err != nil {
 		return withdrawalRow{}, err
 	}
 	r.w.CreatedAt, r.w.UpdatedAt, r.w.AttemptedAt = fromMS(created), fromMS(updated), fromNullMS(attempted)
+	r.w.LeaseUntil = fromNullMS(lease)
 	return r, nil
 }
 
@@ -410,9 +412,46 @@ func (s *Store) PendingWithdrawals(ctx context.Context, limit int) ([]ledger.Wit
 		WHERE w.status IN ('pending', 'unknown') ORDER BY w.created_at, w.id LIMIT ?`, limitArg(limit))
 }
 
+// LeaseWithdrawal implements ledger.Payments. The one writer serializes
+// it, so it reads first and then writes; the transfer slot's unique index
+// backs the check.
+func (s *Store) LeaseWithdrawal(ctx context.Context, ref, owner string, now, until time.Time) (ledger.Withdrawal, error) {
+	if err := ledger.CheckLease(ref, owner, now, until); err != nil {
+		return ledger.Withdrawal{}, err
+	}
+	var out ledger.Withdrawal
+	err := s.do(ctx, func(tx *wtx) error {
+		cur, err := oneWithdrawal(bg, tx, `w.ref = ?`, ref)
+		if err != nil {
+			return err
+		}
+		w := cur.w
+		if (w.Status != ledger.WithdrawPending && w.Status != ledger.WithdrawUnknown) || w.Leased(owner, now) {
+			return ledger.ErrWithdrawalState
+		}
+		var busy int
+		if err := tx.QueryRowContext(bg, `SELECT COUNT(*) FROM withdrawals WHERE provider = ? AND id <> ?
+			AND (status = 'unknown' OR (status = 'pending' AND (attempted_at IS NOT NULL OR claimed_by IS NOT NULL)))`,
+			w.Provider, cur.id).Scan(&busy); err != nil {
+			return err
+		}
+		if busy > 0 {
+			return ledger.ErrTransferBusy
+		}
+		if _, err := tx.ExecContext(bg, `UPDATE withdrawals SET claimed_by = ?, lease_until = ? WHERE id = ?`,
+			owner, ms(until), cur.id); err != nil {
+			return err
+		}
+		r, err := oneWithdrawal(bg, tx, `w.id = ?`, cur.id)
+		out = r.w
+		return err
+	})
+	return out, err
+}
+
 // ClaimWithdrawal implements ledger.Payments.
-func (s *Store) ClaimWithdrawal(ctx context.Context, ref, meta string, now time.Time) (ledger.Withdrawal, error) {
-	if err := needTime(now); err != nil {
+func (s *Store) ClaimWithdrawal(ctx context.Context, ref, owner, meta string, now, until time.Time) (ledger.Withdrawal, error) {
+	if err := ledger.CheckLease(ref, owner, now, until); err != nil {
 		return ledger.Withdrawal{}, err
 	}
 	if meta != "" {
@@ -423,9 +462,10 @@ func (s *Store) ClaimWithdrawal(ctx context.Context, ref, meta string, now time.
 	var out ledger.Withdrawal
 	err := s.do(ctx, func(tx *wtx) error {
 		var id int64
-		err := tx.QueryRowContext(bg, `UPDATE withdrawals SET attempted_at = ?1, updated_at = ?1,
+		err := tx.QueryRowContext(bg, `UPDATE withdrawals SET attempted_at = ?1, updated_at = ?1, lease_until = ?5,
 			meta = CASE WHEN ?2 = '' THEN meta ELSE ?2 END
-			WHERE ref = ?3 AND status = 'pending' AND attempted_at IS NULL RETURNING id`, ms(now), meta, ref).Scan(&id)
+			WHERE ref = ?3 AND status = 'pending' AND attempted_at IS NULL AND claimed_by = ?4 AND lease_until > ?1
+			RETURNING id`, ms(now), meta, ref, owner, ms(until)).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			if _, err := oneWithdrawal(bg, tx, `w.ref = ?`, ref); err != nil {
 				return err
@@ -457,7 +497,8 @@ func (s *Store) FinishWithdrawal(ctx context.Context, f ledger.FinishWithdrawal)
 		}
 		var upd sql.Result
 		if f.Status == ledger.WithdrawPending {
-			upd, err = tx.ExecContext(bg, `UPDATE withdrawals SET attempted_at = NULL, updated_at = ? WHERE id = ? AND `+cond, now, cur.id)
+			upd, err = tx.ExecContext(bg, `UPDATE withdrawals SET attempted_at = NULL, claimed_by = NULL, lease_until = NULL, updated_at = ?
+				WHERE id = ? AND `+cond, now, cur.id)
 		} else {
 			upd, err = tx.ExecContext(bg, `UPDATE withdrawals SET status = ?, txid = ?, reason = ?, updated_at = ? WHERE id = ? AND `+cond,
 				f.Status, nullString(f.TxID), nullString(f.Reason), now, cur.id)

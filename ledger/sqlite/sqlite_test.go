@@ -33,6 +33,10 @@ func TestPayments(t *testing.T) {
 	ledgertest.RunPayments(t, func(t *testing.T) ledger.Store { return openTemp(t) })
 }
 
+func TestShared(t *testing.T) {
+	ledgertest.RunShared(t, func(t *testing.T) ledger.Store { return openTemp(t) })
+}
+
 func TestDurability(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "db", "ledger.db")
 	ledgertest.RunDurability(t, func(t *testing.T) ledger.Store {

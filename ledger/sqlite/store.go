@@ -40,6 +40,8 @@ const readConns = 4
 
 // Store is a ledger.Store on one SQLite database file.
 type Store struct {
+	ledger.MemShared // nonces and rate limits: this process is the only replica
+
 	path string
 	wdb  *sql.DB // exactly one connection, used only by the writer goroutine
 	rdb  *sql.DB // read-only pool
