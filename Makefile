@@ -5,7 +5,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 FUZZTIME ?= 3s
 
-.PHONY: run build test fuzz lint bench reliability clean
+.PHONY: run build test fuzz lint bench reliability pictures clean
 
 ## run: the demo — an embedded reference server with the demo users, and the wallet
 run: build
@@ -47,6 +47,19 @@ bench:
 	$(GO) test -run '^$$' -bench SSHWallet -benchtime 1x ./cmd/fastcheck/
 	scripts/with-services $(GO) test -run '^$$' -bench '^BenchmarkWallet' -benchtime 1x ./cmd/fastcheck/
 	$(GO) test -run '^$$' -bench '^BenchmarkPerformance$$' -benchtime 1x -timeout 30m ./harness/
+
+## pictures: the README's screenshots, assets/*.png: golden screens replayed in
+## colour (go test ./tui/ -pictures DIR) and rendered by freeze; their manifest,
+## assets/pictures.sum, lets the golden tests notice when they are out of date
+FREEZE ?= $(GO) run github.com/charmbracelet/freeze@v0.2.2
+pictures:
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(GO) test -count=1 -run 'TestGolden(Login|Wallet|Create)$$' ./tui/ -args -pictures "$$tmp" && \
+	for f in "$$tmp"/*.ans; do \
+		n=$$(basename "$$f" .ans); \
+		$(FREEZE) --language ansi --window --line-height 1.1 -o assets/$$n.png < "$$f" || exit 1; \
+	done && \
+	cat "$$tmp"/*.sum > assets/pictures.sum && echo "assets/pictures.sum:" && cat assets/pictures.sum
 
 clean:
 	rm -rf bin

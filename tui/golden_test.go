@@ -10,6 +10,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"fastcheck/i18n"
@@ -42,17 +44,38 @@ type goldenRun struct {
 	tm *teatest.TestModel
 	f  *fakeAPI
 	c  *testClock
+
+	// What made the screen, for replaying it in colour (pictures_test.go):
+	// runGolden's arguments and every wait, key and text since.
+	args   goldenArgs
+	script []func(*goldenRun)
+	colour bool // a replay: the output carries colours
+}
+
+type goldenArgs struct {
+	lang, session string
+	w, h          int
+	setup         func(*fakeAPI)
 }
 
 func (g *goldenRun) wait(s string) {
 	g.t.Helper()
-	teatest.WaitFor(g.t, g.tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(s)) },
-		teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	g.script = append(g.script, func(g *goldenRun) { g.wait(s) })
+	teatest.WaitFor(g.t, g.tm.Output(), func(b []byte) bool {
+		if g.colour {
+			b = []byte(ansi.Strip(string(b)))
+		}
+		return bytes.Contains(b, []byte(s))
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 }
 
-func (g *goldenRun) key(s string) { g.tm.Send(keyMsg(s)) }
+func (g *goldenRun) key(s string) {
+	g.script = append(g.script, func(g *goldenRun) { g.key(s) })
+	g.tm.Send(keyMsg(s))
+}
 
 func (g *goldenRun) typeText(s string) {
+	g.script = append(g.script, func(g *goldenRun) { g.typeText(s) })
 	for _, r := range s {
 		g.tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
 	}
@@ -72,12 +95,20 @@ func (g *goldenRun) require() {
 	g.t.Helper()
 	v := g.screen()
 	teatest.RequireEqualOutput(g.t, []byte(v+"\n"))
+	g.picture(v + "\n")
 }
 
 // runGolden starts the wallet; session "" starts at the login QR, a
 // session id resumes the wallet.
 func runGolden(t *testing.T, lang string, w, h int, session string, setup func(*fakeAPI)) *goldenRun {
 	t.Helper()
+	return startGolden(t, goldenArgs{lang: lang, w: w, h: h, session: session, setup: setup}, nil)
+}
+
+// startGolden is runGolden with the renderer given (nil: the Ascii one).
+func startGolden(t *testing.T, a goldenArgs, r *lipgloss.Renderer) *goldenRun {
+	t.Helper()
+	lang, w, h, session, setup := a.lang, a.w, a.h, a.session, a.setup
 	f := newFakeAPI()
 	if session != "" {
 		f.approved = true
@@ -89,10 +120,13 @@ func runGolden(t *testing.T, lang string, w, h int, session string, setup func(*
 	o := fakeOptions(t, f, lang, session)
 	o.Now = clock.Now
 	o.PingInterval = 50 * time.Millisecond
+	if r != nil {
+		o.Renderer = r
+	}
 	m := newModel(t.Context(), o)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
 	t.Cleanup(m.shutdown)
-	return &goldenRun{t: t, tm: tm, f: f, c: clock}
+	return &goldenRun{t: t, tm: tm, f: f, c: clock, args: a, colour: r != nil}
 }
 
 var goldenSizes = []struct{ w, h int }{{80, 24}, {MinWidth, MinHeight}}
