@@ -2,34 +2,28 @@ package briacoin
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"io"
-	"math/bits"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/hotp"
+
+	"fastcheck/totp"
 )
 
 // The service's keys are Google Authenticator codes: TOTP (RFC 6238) with
-// HMAC-SHA1, 6 digits and a 30 s step. They are always passed to pquerna/otp
-// explicitly (an unset Digits makes every validation fail in v1.5.0).
+// HMAC-SHA1, 6 digits and a 30 s step; the arithmetic is package totp's.
 const (
-	DefaultPeriod = 30 * time.Second
-	KeyDigits     = 6
-	DefaultSkew   = 1
+	DefaultPeriod = totp.DefaultPeriod
+	KeyDigits     = totp.Digits
+	DefaultSkew   = totp.DefaultSkew
 )
 
 // keyOpts are the service's HOTP options, always spelled out.
-func keyOpts() hotp.ValidateOpts {
-	return hotp.ValidateOpts{Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1, Encoder: otp.EncoderDefault}
-}
+func keyOpts() hotp.ValidateOpts { return totp.Opts() }
 
 // Errors of key verification. Wrong and out-of-window keys are both
 // ErrKeyInvalid: the verifier cannot tell them apart.
@@ -45,61 +39,22 @@ var (
 // without padding or spaces, the form pquerna/otp decodes. It must decode to
 // at least 10 bytes (80 bits, the service's own secrets).
 func NormalizeSecret(s string) (string, error) {
-	s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
-	s = strings.TrimRight(s, "=")
-	b, err := base32.StdEncoding.WithPadding(base32.NoPadding).DecodeString(s)
-	if err != nil || len(b) < 10 {
+	n, err := totp.NormalizeSecret(s)
+	if err != nil {
 		return "", ErrSecret
 	}
-	return s, nil
+	return n, nil
 }
 
 // NewSecret returns a fresh secret in the service's form: 10 random bytes
 // as 16 lower-case base32 characters.
-func NewSecret(r io.Reader) (string, error) {
-	if r == nil {
-		r = rand.Reader
-	}
-	var b [10]byte
-	if _, err := io.ReadFull(r, b[:]); err != nil {
-		return "", err
-	}
-	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])), nil
-}
+func NewSecret(r io.Reader) (string, error) { return totp.NewSecret(r, 10) }
 
-// StepAt is the TOTP time step of t: floor(unix time / period). Periods
-// that are not whole seconds are allowed for tests. Times before 1970 are
-// step 0.
-func StepAt(t time.Time, period time.Duration) uint64 {
-	if period <= 0 {
-		period = DefaultPeriod
-	}
-	if t.Unix() < 0 {
-		return 0
-	}
-	if period%time.Second == 0 {
-		return uint64(t.Unix()) / uint64(period/time.Second)
-	}
-	// (sec·1e9 + nsec) / period in 128 bits: no overflow for far-future
-	// times such as the RFC's T=20000000000.
-	hi, lo := bits.Mul64(uint64(t.Unix()), 1e9)
-	lo, carry := bits.Add64(lo, uint64(t.Nanosecond()), 0)
-	hi += carry
-	if hi >= uint64(period) {
-		return ^uint64(0)
-	}
-	q, _ := bits.Div64(hi, lo, uint64(period))
-	return q
-}
+// StepAt is the TOTP time step of t: floor(unix time / period).
+func StepAt(t time.Time, period time.Duration) uint64 { return totp.StepAt(t, period) }
 
 // stepStart is the first instant of step.
-func stepStart(step uint64, period time.Duration) time.Time {
-	if period%time.Second == 0 {
-		return time.Unix(int64(step*uint64(period/time.Second)), 0)
-	}
-	ns := step * uint64(period)
-	return time.Unix(int64(ns/1e9), int64(ns%1e9))
-}
+func stepStart(step uint64, period time.Duration) time.Time { return totp.StepStart(step, period) }
 
 // KeyAt is the 6-digit key of secret for a time step.
 func KeyAt(secret string, step uint64) (string, error) {
@@ -113,11 +68,11 @@ func GenerateKey(secret string, t time.Time, period time.Duration) (string, erro
 }
 
 func codeAt(secret string, step uint64, opts hotp.ValidateOpts) (string, error) {
-	s, err := NormalizeSecret(secret)
-	if err != nil {
-		return "", err
+	code, err := totp.CodeAt(secret, step, opts)
+	if errors.Is(err, totp.ErrSecret) {
+		return "", ErrSecret
 	}
-	return hotp.GenerateCodeCustom(s, step, opts)
+	return code, err
 }
 
 // Clock is the time source of KeySource and Verifier. After must return a
@@ -312,37 +267,14 @@ func (v *Verifier) Verify(secret, key string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	key = strings.TrimSpace(key)
-	if len(key) != KeyDigits || !allDigits(key) {
+	matched, err := totp.Matches(s, key, v.Clock.now(), v.Period, v.Skew)
+	switch {
+	case errors.Is(err, totp.ErrMalformed):
 		return 0, ErrKeyMalformed
-	}
-	period := v.Period
-	if period <= 0 {
-		period = DefaultPeriod
-	}
-	skew := v.Skew
-	if skew == 0 {
-		skew = DefaultSkew
-	} else if skew < 0 {
-		skew = 0
-	}
-	cur := StepAt(v.Clock.now(), period)
-	var matched []uint64
-	for d := -skew; d <= skew; d++ {
-		if d < 0 && cur < uint64(-d) {
-			continue
-		}
-		step := cur + uint64(int64(d))
-		ok, err := hotp.ValidateCustom(key, step, s, keyOpts())
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			matched = append(matched, step)
-		}
-	}
-	if len(matched) == 0 {
+	case errors.Is(err, totp.ErrInvalid):
 		return 0, ErrKeyInvalid
+	case err != nil:
+		return 0, err
 	}
 	id := SecretID(s)
 	for _, step := range matched {
