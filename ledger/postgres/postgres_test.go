@@ -751,3 +751,9 @@ func TestPaymentsReplicas(t *testing.T) {
 	serverDSN(t)
 	ledgertest.RunPayments(t, threeReplicas)
 }
+
+func TestTOTP(t *testing.T) {
+	t.Parallel()
+	serverDSN(t)
+	ledgertest.RunTOTP(t, func(t *testing.T) ledger.Store { return open(t, freshDB(t)) })
+}

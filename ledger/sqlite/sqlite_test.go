@@ -364,3 +364,7 @@ func TestOddPath(t *testing.T) {
 		t.Fatalf("Open created stray files: %v", entries)
 	}
 }
+
+func TestTOTP(t *testing.T) {
+	ledgertest.RunTOTP(t, func(t *testing.T) ledger.Store { return openTemp(t) })
+}
