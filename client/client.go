@@ -63,6 +63,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the local clock (default time.Now).
 	Now func() time.Time
+	// ApproveBase, if set, replaces BaseURL in ApproveURL: the address a
+	// phone reaches the same server at (a LAN address while the terminal
+	// talks to loopback).
+	ApproveBase string
 }
 
 // Client talks to one Fastcheck server.
@@ -79,6 +83,7 @@ type Client struct {
 	session    string
 	attemptTTL time.Duration // cap of one attempt (plus any long-poll wait)
 	backoff    backoffPolicy
+	approve    string // base of ApproveURL
 }
 
 // New checks the options and builds a Client.
@@ -100,6 +105,14 @@ func New(o Options) (*Client, error) {
 		session:    o.SessionID,
 		attemptTTL: 30 * time.Second,
 		backoff:    defaultBackoff,
+		approve:    base,
+	}
+	if o.ApproveBase != "" {
+		ab, err := checkBaseURL(o.ApproveBase, true)
+		if err != nil {
+			return nil, fmt.Errorf("client: ApproveBase: %w", err)
+		}
+		c.approve = ab
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxResponseBytes
@@ -192,9 +205,10 @@ func (c *Client) Fingerprint() string {
 	return api.Fingerprint(c.key.Public().(ed25519.PublicKey))
 }
 
-// ApproveURL is what the login QR encodes: <base>/approve/<id>.
+// ApproveURL is what the login QR encodes: <base>/approve/<id>, with
+// Options.ApproveBase as the base when set.
 func (c *Client) ApproveURL(id string) string {
-	return c.base + "/approve/" + url.PathEscape(id)
+	return c.approve + "/approve/" + url.PathEscape(id)
 }
 
 // ClockOffset is the learned difference between the server's clock and

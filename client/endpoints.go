@@ -244,6 +244,16 @@ func (c *Client) Approve(ctx context.Context, id, fingerprint string) (api.Appro
 	return res, err
 }
 
+// EnrolTOTP enrols an authenticator app's secret (base32) under handle
+// for the phone identity whose key signs the call (POST /phone/totp). The
+// handle is what a person types on the approve page.
+func (c *Client) EnrolTOTP(ctx context.Context, handle, secret string) (api.TOTPEnrolResponse, error) {
+	var res api.TOTPEnrolResponse
+	body, _ := json.Marshal(api.TOTPEnrolRequest{Handle: handle, Secret: secret})
+	err := c.do(ctx, &call{method: "POST", path: "/phone/totp", body: body, auth: signedKey, retry: retryUnsent}, &res)
+	return res, err
+}
+
 // localError is a call refused before anything was sent.
 func localError(cl *call, k Kind, msg string) *Error {
 	return &Error{Kind: k, Op: cl.op(), Message: Sanitize(msg)}

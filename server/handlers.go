@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -617,48 +616,46 @@ func (s *Server) handlePhoneApprove(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "the fingerprint does not match the key of this login; it was not approved")
 		return
 	}
-	now := s.now()
 	userID := api.UserID(c.pub)
-	_, err = s.store.ApproveWebsession(r.Context(), ledger.Approval{
-		SessionID: id, UserID: userID, Currency: s.cfg.Currency,
-		UserSessionID: api.NewID(), Now: now, ExpiresAt: now.Add(s.cfg.SessionTTL),
-	})
-	switch {
-	case errors.Is(err, ledger.ErrNotFound):
-		writeError(w, http.StatusNotFound, "no such websession")
-	case errors.Is(err, ledger.ErrSessionExpired):
-		writeError(w, http.StatusGone, "this login QR has expired; ask for a new one")
-	case errors.Is(err, ledger.ErrSessionNotPending):
-		writeError(w, http.StatusConflict, "this login was already approved or ended")
-	case err != nil:
+	err = s.approveWebsession(r, id, userID)
+	if status, msg, ok := approvalError(err); ok {
+		writeError(w, status, msg)
+	} else if err != nil {
 		s.internalError(w, err)
-	default:
-		s.waiters.notify(id)
-		s.log.Info("websession approved", "id", id, "user", api.ShortUserID(userID))
+	} else {
 		writeJSON(w, http.StatusOK, api.ApproveResponse{Message: "ok", UserID: userID})
 	}
 }
 
-var approvePage = template.Must(template.New("approve").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Fastcheck login</title></head>
-<body style="font-family:sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem">
-<h1>Fastcheck login</h1>
-<p>A terminal asked to log in with session <code>{{.ID}}</code>.</p>
-<p>Approve it with the Fastcheck phone app:</p>
-<pre>fastcheck phone approve {{.URL}}</pre>
-</body></html>
-`))
-
-func (s *Server) handleApprovePage(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if !api.ValidID(id) {
-		writeError(w, http.StatusNotFound, "no such websession")
-		return
+// approveWebsession approves a pending websession for userID (opening the
+// account if needed) and wakes its long-polls; the phone app and the
+// approve page both end here.
+func (s *Server) approveWebsession(r *http.Request, id, userID string) error {
+	now := s.now()
+	_, err := s.store.ApproveWebsession(r.Context(), ledger.Approval{
+		SessionID: id, UserID: userID, Currency: s.cfg.Currency,
+		UserSessionID: api.NewID(), Now: now, ExpiresAt: now.Add(s.cfg.SessionTTL),
+	})
+	if err != nil {
+		return err
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-	approvePage.Execute(w, map[string]string{"ID": id, "URL": s.targetURI(r)})
+	s.waiters.notify(id)
+	s.log.Info("websession approved", "id", id, "user", api.ShortUserID(userID))
+	return nil
+}
+
+// approvalError is the answer to a refused approval; ok is false for
+// other errors (and nil).
+func approvalError(err error) (status int, msg string, ok bool) {
+	switch {
+	case errors.Is(err, ledger.ErrNotFound):
+		return http.StatusNotFound, "no such websession", true
+	case errors.Is(err, ledger.ErrSessionExpired):
+		return http.StatusGone, "this login QR has expired; ask for a new one", true
+	case errors.Is(err, ledger.ErrSessionNotPending):
+		return http.StatusConflict, "this login was already approved or ended", true
+	}
+	return 0, "", false
 }
 
 // begin reads the body and authenticates the request; on failure it has

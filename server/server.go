@@ -138,6 +138,7 @@ type Server struct {
 	statusLimit     *limiter
 	websessionLimit *limiter
 	approvalLimit   *limiter
+	codes           *phoneCodes // the approve page's TOTP codes
 
 	pay *payments // nil when payments are off
 
@@ -167,6 +168,7 @@ func New(cfg Config) (*Server, error) {
 		websessionLimit: newLimiter("websession", cfg.Limits.WebsessionsPerMinute/60, cfg.Limits.WebsessionsPerMinute/4+1),
 		approvalLimit:   newLimiter("approval", cfg.Limits.ApprovalsPerMinute/60, cfg.Limits.ApprovalsPerMinute/4+1),
 		stop:            make(chan struct{}),
+		codes:           newPhoneCodes(cfg.Store),
 	}
 	// Signatures made before this process started are refused: the nonce
 	// store lives in memory, so this fence is what stops a replay across a
@@ -263,6 +265,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/phone/websession/{id}", s.handlePhoneWebsession, api.PhoneWebsession{}},
 		{"POST", "/phone/approve", s.handlePhoneApprove, api.ApproveResponse{}},
 		{"GET", "/approve/{id}", s.handleApprovePage, nil},
+		{"POST", "/approve/{id}", s.handleApproveSubmit, nil},
+		{"POST", "/phone/totp", s.handlePhoneTOTP, api.TOTPEnrolResponse{}},
 		{"GET", "/metrics", s.handleMetrics, nil},
 		{"GET", "/openapi.json", s.handleOpenAPI, nil},
 		{"POST", "/topup", s.handleTopup, api.Topup{}},
