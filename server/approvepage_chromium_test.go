@@ -1,8 +1,6 @@
 package server_test
 
 import (
-	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -24,34 +22,10 @@ import (
 // It needs Debian's chromium package; without it the test is skipped,
 // unless FASTCHECK_REQUIRE_SERVICES=1 (CI), where it fails.
 func TestApprovePageInChromium(t *testing.T) {
-	bin := findChromium()
-	if bin == "" {
-		if os.Getenv("FASTCHECK_REQUIRE_SERVICES") == "1" {
-			t.Fatal("chromium is not installed (apt-get install chromium), and FASTCHECK_REQUIRE_SERVICES=1 requires it")
-		}
-		t.Skip("chromium is not installed; apt-get install chromium to run the approve page in a real browser")
-	}
+	ctx, bin := chromium(t, "the approve page", 90*time.Second, chromedp.WindowSize(390, 844)) // a phone's viewport
 	env := servertest.Start(t)
 	app := enrolApp(t, env, "mike")
 	olga := enrolApp(t, env, "olga")
-
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(bin),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.WindowSize(390, 844), // a phone's viewport
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc, chromedp.WithLogf(t.Logf))
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelTimeout()
 
 	// submit opens the page fresh, types the account and code, presses
 	// the button and returns the result's text (#done or #error).

@@ -25,27 +25,21 @@ func findChromium() string {
 	return ""
 }
 
-// TestBankPageInChromium pays a bank top-up the way a person does: the
-// hosted payment page in a real (headless) Chromium, a test card typed
-// into the form, the submit button clicked, the redirect back to the
-// server's return page followed, and the new balance on the API.
-//
-// It needs Debian's chromium package; without it the test is skipped,
-// unless FASTCHECK_REQUIRE_SERVICES=1 (CI), where it fails.
-func TestBankPageInChromium(t *testing.T) {
-	t.Parallel()
+// chromium starts a headless Chromium for the test, with extra options,
+// and returns its context (bounded by timeout; closed when the test ends)
+// and the binary. Without a Chromium the test is skipped, unless
+// FASTCHECK_REQUIRE_SERVICES=1 (CI), where it fails; what says what the
+// test would have done in the browser.
+func chromium(t *testing.T, what string, timeout time.Duration, opts ...chromedp.ExecAllocatorOption) (context.Context, string) {
+	t.Helper()
 	bin := findChromium()
 	if bin == "" {
 		if os.Getenv("FASTCHECK_REQUIRE_SERVICES") == "1" {
 			t.Fatal("chromium is not installed (apt-get install chromium), and FASTCHECK_REQUIRE_SERVICES=1 requires it")
 		}
-		t.Skip("chromium is not installed; apt-get install chromium to run the payment page in a real browser")
+		t.Skip("chromium is not installed; apt-get install chromium to run " + what + " in a real browser")
 	}
-	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
-	alice := env.Login(t, servertest.Demo(t, "alice"))
-	tp := topup(t, alice, api.MethodBank, 123_400)
-
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(bin),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
@@ -55,12 +49,30 @@ func TestBankPageInChromium(t *testing.T) {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.UserDataDir(t.TempDir()),
-	)
-	defer cancelAlloc()
+	}, opts...)...)
 	ctx, cancel := chromedp.NewContext(alloc, chromedp.WithLogf(t.Logf))
-	defer cancel()
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelTimeout()
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancel()
+		cancelAlloc()
+	})
+	return ctx, bin
+}
+
+// TestBankPageInChromium pays a bank top-up the way a person does: the
+// hosted payment page in a real (headless) Chromium, a test card typed
+// into the form, the submit button clicked, the redirect back to the
+// server's return page followed, and the new balance on the API.
+//
+// It needs Debian's chromium package; without it the test is skipped,
+// unless FASTCHECK_REQUIRE_SERVICES=1 (CI), where it fails.
+func TestBankPageInChromium(t *testing.T) {
+	t.Parallel()
+	ctx, bin := chromium(t, "the payment page", 60*time.Second)
+	env, pay := servertest.StartPayments(t, servertest.PaymentOptions{})
+	alice := env.Login(t, servertest.Demo(t, "alice"))
+	tp := topup(t, alice, api.MethodBank, 123_400)
 
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(tp.PaymentURL),
