@@ -938,6 +938,9 @@ and the values of flags that take a fixed set (--format, --type, --status,
 	{"cli.completion.badshell",
 		"unknown shell %q (bash, zsh or fish)",
 		"неизвестная оболочка %q (bash, zsh или fish)"},
+	{"cli.profile.badname",
+		"profile name %q must be 1 to 64 letters, digits, '.', '_' or '-'",
+		"имя профиля %q должно состоять из 1–64 букв, цифр, '.', '_' или '-'"},
 	{"cli.phone.usage",
 		`Usage: fastcheck phone <command> [flags]
 

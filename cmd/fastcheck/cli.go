@@ -178,8 +178,8 @@ func (g *globals) settings() (*store.Config, store.Settings, error) {
 		return nil, store.Settings{}, err
 	}
 	set, err := cfg.Resolve(g.profile, g.server)
-	if err != nil {
-		return nil, set, usageErr{err}
+	if err != nil { // the only refusal: a bad profile name
+		return nil, set, usageErr{errors.New(tr.Tf("cli.profile.badname", api.Truncate(set.Profile, 70)))}
 	}
 	// A flag given on the command line wins over the profile, both ways
 	// (--insecure-storage=false moves a profile back to the keyring).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	"fastcheck/api"
 	"fastcheck/store"
 )
 
@@ -102,7 +103,7 @@ func profileList(g *globals, namesOnly bool) int {
 
 func profileUse(g *globals, name string) int {
 	if err := store.ValidProfileName(name); err != nil {
-		return usageError("profile", "%v", err)
+		return usageError("profile", "cli.profile.badname", api.Truncate(name, 70))
 	}
 	cfg, set, err := g.settings()
 	if err != nil {
@@ -122,7 +123,7 @@ func profileUse(g *globals, name string) int {
 
 func profileRemove(g *globals, name string) int {
 	if err := store.ValidProfileName(name); err != nil {
-		return usageError("profile", "%v", err)
+		return usageError("profile", "cli.profile.badname", api.Truncate(name, 70))
 	}
 	g.profile = name
 	cfg, set, err := g.settings()
