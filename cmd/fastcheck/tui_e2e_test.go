@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"fastcheck/api"
+	"fastcheck/payments/briacoin"
 )
 
 // The wallet end to end in a real terminal: the real binary in tmux (a
@@ -371,6 +372,117 @@ func TestWalletTmux(t *testing.T) {
 		t.Fatalf("the wallet exited with %s\nstderr:\n%s", st, tt.stderr())
 	}
 	stage("quit")
+}
+
+var (
+	coinsRE      = regexp.MustCompile(`(?m)^\s*(\d+(?:\.\d+)?) BRC\s*$`)
+	coinWalletRE = regexp.MustCompile(`To the wallet:\s*\n.*?\b(B[1-9A-HJ-NP-Za-km-z]{25,40})\b`)
+)
+
+// paneText is the screen's right-hand text: the QR code's blocks removed,
+// so that what stands beside it reads as lines of its own.
+func paneText(screen string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(screen, "\n") {
+		b.WriteString(strings.TrimSpace(strings.Trim(l, "█▀▄ ")))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// TestWalletTopupTmux: a Briacoin top-up in the wallet at 80×24, paid in
+// two parts. t opens the top-up, Briacoin and 150 are chosen by keys; the
+// wallet address and the coins are read off the pane (and the QR beside
+// them decodes to the address); briacoin-sim pay pays part of it (the
+// status goes new → part with the sum paid so far), then the rest (close,
+// credited, the new balance in the header); --json agrees. The same screen
+// at the minimum size shows the address without the QR.
+func TestWalletTopupTmux(t *testing.T) {
+	requireTmux(t)
+	t.Parallel()
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	startServer(t, filepath.Join(dir, "fc.db"), addr, "--demo", "--briacoin-step", "300ms", "--reconcile-interval", "300ms")
+	base, sim := "http://"+addr+"/api", "http://"+addr+"/briacoin"
+	alice := newHome(t, base)
+	const wait = 15 * time.Second
+
+	tt := newTmux(t, 80, 24, walletEnv(alice), "wallet", "--server", base, "--insecure-storage")
+	s := tt.waitText(wait, "Waiting for your phone", "Expires in")
+	alice.ok("phone", "approve", "--demo", "alice", "--yes", screenQR(t, s))
+	tt.waitText(wait, "Active checks (0)", "RUB 150,000.00")
+
+	// t, then Briacoin (→ on the method), tab, the amount, enter.
+	tt.key("t")
+	tt.waitText(wait, "Top up the balance", "‹ Bank card ›")
+	tt.key("Right")
+	tt.waitText(wait, "‹ Briacoin ›")
+	tt.keys("Tab", "1", "5", "0")
+	tt.waitText(wait, "✓ RUB 150.00")
+	tt.key("Enter")
+	s = tt.waitText(wait, "Send Briacoin", "To the wallet:", "Waiting for the payment")
+	text := paneText(s)
+	cm, wm := coinsRE.FindStringSubmatch(text), coinWalletRE.FindStringSubmatch(text)
+	if cm == nil || wm == nil {
+		t.Fatalf("no coins or wallet on the top-up screen:\n%s", s)
+	}
+	wallet := wm[1]
+	coins, err := briacoin.ParseCoins(cm[1])
+	if err != nil || coins != briacoin.MustCoins("1.5") { // 150 RUB at the demo's 1 coin = 100.00 RUB
+		t.Fatalf("the screen asks for %q coins (%v), want 1.5:\n%s", cm[1], err, s)
+	}
+	if got := screenQR(t, s); got != wallet {
+		t.Errorf("the QR says %q, the text %q", got, wallet)
+	}
+	for i, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if n := utf8.RuneCountInString(l); n > 80 || i >= 24 {
+			t.Fatalf("line %d is %d cells wide (the pane is 80×24):\n%s", i, n, s)
+		}
+	}
+
+	// The first part: the status moves to part, with the sum paid so far.
+	first := briacoin.MustCoins("0.5")
+	if out := alice.ok("briacoin-sim", "pay", "--sim", sim, wallet, first.String()); !strings.Contains(out, "part") {
+		t.Fatalf("briacoin-sim pay (first part):\n%s", out)
+	}
+	s = tt.waitText(wait, "◐ Paid RUB 50.00 of RUB 150.00", "0.5 of 1.5 BRC", "RUB 150,050.00")
+	if strings.Contains(s, "Waiting for the payment") {
+		t.Errorf("still waiting after the first part:\n%s", s)
+	}
+
+	// The rest: close, credited, the new balance.
+	if out := alice.ok("briacoin-sim", "pay", "--sim", sim, wallet, (coins - first).String()); !strings.Contains(out, "close") {
+		t.Fatalf("briacoin-sim pay (the rest):\n%s", out)
+	}
+	tt.waitText(wait, "✓ Credited RUB 150.00", "Balance now RUB 150,150.00", "RUB 150,150.00 ·")
+	var b api.Balance
+	alice.json(&b, "balance", "--insecure-storage")
+	if b.Balance != 15_000_000+15_000 || b.Currency != "RUB" {
+		t.Fatalf("balance after the top-up: %+v", b)
+	}
+
+	// At the minimum size a new top-up shows the address as text.
+	tt.key("Enter")
+	tt.waitText(wait, "Active checks (0)", "RUB 150,150.00")
+	tt.resize(60, 18)
+	tt.keys("t", "Right", "Tab", "2")
+	tt.waitText(wait, "‹ Briacoin ›", "✓ RUB 2.00")
+	tt.key("Enter")
+	s = tt.waitText(wait, "Send Briacoin", "0.02 BRC", "Waiting for the payment")
+	if m := coinWalletRE.FindStringSubmatch(paneText(s)); m == nil || m[1] == wallet {
+		t.Errorf("no new wallet address at 60×18:\n%s", s)
+	}
+	for i, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		if n := utf8.RuneCountInString(l); n > 60 || i >= 18 {
+			t.Fatalf("line %d is %d cells wide at 60×18:\n%s", i, n, s)
+		}
+	}
+	tt.key("Escape")
+	tt.waitText(wait, "Active checks (0)")
+	tt.key("q")
+	if st := tt.waitExit(wait); st != "0" {
+		t.Fatalf("the wallet exited with %s\nstderr:\n%s", st, tt.stderr())
+	}
 }
 
 // TestWalletDemoTmux: `fastcheck demo` in tmux: the embedded server, the
