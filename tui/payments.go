@@ -400,7 +400,7 @@ func (p *topupPage) shownView() string {
 	tw := 36
 	if t.Method == api.MethodBriacoin {
 		text = append(text, st.bold.Render(tr.T("topup.coinheading")), "",
-			st.label.Render(tr.T("topup.send")), st.big.Render(t.Coins+" BRC"),
+			st.label.Render(tr.T("create.amount")), st.big.Render(t.Coins+" BRC"),
 			st.muted.Render("= "+tr.Money(t.Amount, t.Currency)), "",
 			st.label.Render(tr.T("topup.wallet")))
 		for _, l := range chunk(t.Wallet, tw) {
