@@ -509,3 +509,29 @@ func TestWalletDemoTmux(t *testing.T) {
 		t.Errorf("the demo's last words:\n%s", e)
 	}
 }
+
+// TestWalletDemoTmuxRussian: the config's "lang" reaches the wallet (the
+// TUI) as well as the CLI: the demo in Russian, roubles as Russians write
+// them, and the demo's last words in Russian too.
+func TestWalletDemoTmuxRussian(t *testing.T) {
+	requireTmux(t)
+	t.Parallel()
+	h := newHome(t, "")
+	if err := os.MkdirAll(filepath.Join(h.dir, "config", "fastcheck"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, "config", "fastcheck", "config.json"), []byte(`{"lang": "ru"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tt := newTmux(t, 80, 24, walletEnv(h), "demo", "--addr", freeAddr(t))
+	tt.waitText(10*time.Second, "Ждём подтверждения с телефона", "fastcheck phone approve --demo alice")
+	tt.key("d")
+	tt.waitText(10*time.Second, "Активные чеки (0)", "000,00", "₽")
+	tt.key("q")
+	if st := tt.waitExit(10 * time.Second); st != "0" {
+		t.Fatalf("the demo exited with %s\nstderr:\n%s", st, tt.stderr())
+	}
+	if e := tt.stderr(); !strings.Contains(e, "Демо завершено") {
+		t.Errorf("the demo's last words:\n%s", e)
+	}
+}
