@@ -46,6 +46,12 @@ type Payments interface {
 	// OpenOrders lists the provider's orders still new or part, the least
 	// recently checked first, at most limit (0 = all).
 	OpenOrders(ctx context.Context, provider string, limit int) ([]Order, error)
+	// PollOrders picks up to limit of the provider's new or part orders
+	// last checked at or before checkedBefore, the least recently checked
+	// first, marks them checked at now and returns them: the reconciler's
+	// pick of what to look up. Replicas polling together get disjoint
+	// sets, so no order is looked up twice in one interval.
+	PollOrders(ctx context.Context, provider string, checkedBefore, now time.Time, limit int) ([]Order, error)
 	// RecordPayment applies what the provider said about an order, in one
 	// transaction: the event id is recorded (a duplicate changes nothing
 	// and reports Duplicate), the paid total only grows, the status only
@@ -198,7 +204,7 @@ type Order struct {
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
 	ExpiresAt  time.Time
-	CheckedAt  time.Time // last provider event or reconciliation read
+	CheckedAt  time.Time // last provider event, reconciliation read or pick (PollOrders)
 }
 
 // PaymentUpdate is what a provider said about an order.

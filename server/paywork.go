@@ -342,12 +342,11 @@ func (p *payments) ReconcileOnce(ctx context.Context) {
 		return
 	}
 	if p.queue.waiting(prioReconcile) == 0 {
-		open, err := p.store.OpenOrders(bg, providerBriacoin, 2)
+		now := p.s.now()
+		open, err := p.store.PollOrders(bg, providerBriacoin, now.Add(-p.cfg.ReconcileInterval), now, 2)
 		if err == nil {
 			for _, o := range open {
-				if p.s.now().Sub(o.CheckedAt) >= p.cfg.ReconcileInterval {
-					p.pushRefetch(prioReconcile, o, "")
-				}
+				p.pushRefetch(prioReconcile, o, "")
 			}
 		}
 	}
@@ -380,13 +379,14 @@ func (p *payments) ReconcileOnce(ctx context.Context) {
 
 func (p *payments) reconcileBank(ctx context.Context) {
 	bg := context.WithoutCancel(ctx)
-	open, err := p.store.OpenOrders(bg, p.bankName, 20)
+	now := p.s.now()
+	open, err := p.store.PollOrders(bg, p.bankName, now.Add(-p.cfg.ReconcileInterval), now, 20)
 	if err != nil {
 		return
 	}
 	for _, o := range open {
-		if ctx.Err() != nil || p.s.now().Sub(o.CheckedAt) < p.cfg.ReconcileInterval {
-			continue
+		if ctx.Err() != nil {
+			return
 		}
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		info, err := p.cfg.Bank.PaymentStatus(cctx, o.ExternalID)

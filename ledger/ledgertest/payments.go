@@ -36,6 +36,7 @@ func RunPayments(t *testing.T, open func(t *testing.T) ledger.Store) {
 		{"OverPayment", testOverPayment},
 		{"PaymentAfterClose", testPaymentAfterClose},
 		{"ExpiredOrder", testExpiredOrder},
+		{"PollOrders", testPollOrders},
 		{"Declined", testDeclined},
 		{"WithdrawalSent", testWithdrawalSent},
 		{"WithdrawalDefiniteFailure", testWithdrawalFailed},
@@ -795,4 +796,73 @@ func testWithdrawalWorkers(e *penv) {
 	}
 	e.wantBalance("alice", 100000-n*100)
 	e.wantPending("RUB", 0)
+}
+
+// testPollOrders: the reconciler's pick of orders to look up takes the
+// least recently checked open ones, marks them, and never gives one order
+// to two pollers in one interval.
+func testPollOrders(e *penv) {
+	t, p, ctx := e.t, e.p, e.ctx
+	var ids []string
+	for i := 0; i < 3; i++ {
+		ids = append(ids, e.order("alice", 100).ID)
+		e.clock.Advance(time.Second)
+	}
+	e.clock.Advance(time.Minute)
+	poll := func(limit int) []string {
+		t.Helper()
+		got, err := p.PollOrders(ctx, testProvider, e.now().Add(-30*time.Second), e.now(), limit)
+		must(t, "PollOrders", err)
+		var out []string
+		for _, o := range got {
+			if !o.CheckedAt.Equal(e.now()) || o.Provider != testProvider {
+				t.Fatalf("polled order %+v: not marked checked now", o)
+			}
+			out = append(out, o.ID)
+		}
+		return out
+	}
+	if got := poll(2); fmt.Sprint(got) != fmt.Sprint(ids[:2]) {
+		t.Fatalf("first poll = %v, want %v", got, ids[:2])
+	}
+	if got := poll(2); fmt.Sprint(got) != fmt.Sprint(ids[2:]) {
+		t.Fatalf("second poll = %v, want %v", got, ids[2:])
+	}
+	if got := poll(2); len(got) != 0 {
+		t.Fatalf("a poll within the interval = %v", got)
+	}
+	e.clock.Advance(time.Minute)
+	o, err := p.Order(ctx, ids[1])
+	must(t, "Order", err)
+	e.pay(o, "poll-1", 100, ledger.OrderClose)
+	if got := poll(0); fmt.Sprint(got) != fmt.Sprint([]string{ids[0], ids[2]}) {
+		t.Fatalf("poll after one closed = %v", got)
+	}
+	// Concurrent pollers share the open orders without overlap.
+	for i := 0; i < 5; i++ {
+		e.order("alice", 100)
+	}
+	e.clock.Advance(time.Minute)
+	var mu sync.Mutex
+	seen := map[string]int{}
+	parallel(8, func(int) {
+		got, err := p.PollOrders(ctx, testProvider, e.now().Add(-30*time.Second), e.now(), 1)
+		if err != nil {
+			t.Errorf("PollOrders: %v", err)
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, o := range got {
+			seen[o.ID]++
+		}
+	})
+	if len(seen) != 7 {
+		t.Fatalf("8 pollers of 7 open orders took %d distinct orders: %v", len(seen), seen)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("order %s was polled %d times in one interval", id, n)
+		}
+	}
 }

@@ -438,14 +438,33 @@ func (s *Store) ExpireOrders(ctx context.Context, now time.Time, limit int) ([]l
 	if limit <= 0 {
 		limit = DefaultExpireLimit
 	}
+	return s.updateOrders(ctx, `UPDATE orders SET status = 'expired', updated_at = $1
+			WHERE id IN (SELECT id FROM orders WHERE status IN ('new', 'part') AND expires_at <= $1
+				ORDER BY expires_at, id LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED)`, ms(now), limit)
+}
+
+// PollOrders implements ledger.Payments. Orders are picked with FOR NO
+// KEY UPDATE SKIP LOCKED and marked checked at now in the same statement,
+// so replicas polling together take disjoint sets.
+func (s *Store) PollOrders(ctx context.Context, provider string, checkedBefore, now time.Time, limit int) ([]ledger.Order, error) {
+	if err := needTime(now); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = DefaultExpireLimit
+	}
+	return s.updateOrders(ctx, `UPDATE orders SET checked_at = $1
+			WHERE id IN (SELECT id FROM orders WHERE provider = $2 AND status IN ('new', 'part') AND checked_at <= $3
+				ORDER BY checked_at, id LIMIT $4 FOR NO KEY UPDATE SKIP LOCKED)`, ms(now), provider, ms(checkedBefore), limit)
+}
+
+// updateOrders runs an UPDATE of orders (without RETURNING) and returns
+// the orders as updated, in id order.
+func (s *Store) updateOrders(ctx context.Context, update string, args ...any) ([]ledger.Order, error) {
 	var out []ledger.Order
 	err := s.run(ctx, func(ctx context.Context) (err error) {
-		out, err = queryOrders(ctx, s.pool, `WITH o AS (
-			UPDATE orders SET status = 'expired', updated_at = $1
-			WHERE id IN (SELECT id FROM orders WHERE status IN ('new', 'part') AND expires_at <= $1
-				ORDER BY expires_at, id LIMIT $2 FOR NO KEY UPDATE SKIP LOCKED)
-			RETURNING *)
-			SELECT `+orderCols+` FROM o JOIN accounts a ON a.id = o.user_account ORDER BY o.expires_at, o.id`, ms(now), limit)
+		out, err = queryOrders(ctx, s.pool, `WITH o AS (`+update+` RETURNING *)
+			SELECT `+orderCols+` FROM o JOIN accounts a ON a.id = o.user_account ORDER BY o.id`, args...)
 		return err
 	})
 	return out, err

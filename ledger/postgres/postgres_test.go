@@ -146,6 +146,9 @@ func (r *replicas) OrdersByUser(ctx context.Context, u string, limit int) ([]led
 func (r *replicas) OpenOrders(ctx context.Context, provider string, limit int) ([]ledger.Order, error) {
 	return r.pick().OpenOrders(ctx, provider, limit)
 }
+func (r *replicas) PollOrders(ctx context.Context, provider string, before, now time.Time, limit int) ([]ledger.Order, error) {
+	return r.pick().PollOrders(ctx, provider, before, now, limit)
+}
 func (r *replicas) RecordPayment(ctx context.Context, p ledger.PaymentUpdate) (ledger.PaymentResult, error) {
 	return r.pick().RecordPayment(ctx, p)
 }

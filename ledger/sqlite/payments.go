@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
@@ -246,11 +247,31 @@ func (s *Store) ExpireOrders(ctx context.Context, now time.Time, limit int) ([]l
 	if limit <= 0 {
 		limit = DefaultExpireLimit
 	}
-	var out []ledger.Order
-	err := s.do(ctx, func(tx *wtx) error {
-		rows, err := tx.QueryContext(bg, `UPDATE orders SET status = 'expired', updated_at = ?1
+	return s.updateOrders(ctx, `UPDATE orders SET status = 'expired', updated_at = ?1
 			WHERE id IN (SELECT id FROM orders WHERE status IN ('new', 'part') AND expires_at <= ?1 ORDER BY expires_at, id LIMIT ?2)
 			RETURNING id`, ms(now), limit)
+}
+
+// PollOrders implements ledger.Payments.
+func (s *Store) PollOrders(ctx context.Context, provider string, checkedBefore, now time.Time, limit int) ([]ledger.Order, error) {
+	if err := needTime(now); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		limit = DefaultExpireLimit
+	}
+	return s.updateOrders(ctx, `UPDATE orders SET checked_at = ?1
+			WHERE id IN (SELECT id FROM orders WHERE provider = ?2 AND status IN ('new', 'part') AND checked_at <= ?3
+				ORDER BY checked_at, id LIMIT ?4)
+			RETURNING id`, ms(now), provider, ms(checkedBefore), limit)
+}
+
+// updateOrders runs an UPDATE of orders that returns their ids and
+// returns the orders as updated, in id order.
+func (s *Store) updateOrders(ctx context.Context, update string, args ...any) ([]ledger.Order, error) {
+	var out []ledger.Order
+	err := s.do(ctx, func(tx *wtx) error {
+		rows, err := tx.QueryContext(bg, update, args...)
 		if err != nil {
 			return err
 		}
@@ -267,6 +288,7 @@ func (s *Store) ExpireOrders(ctx context.Context, now time.Time, limit int) ([]l
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		slices.Sort(ids)
 		out = []ledger.Order{}
 		for _, id := range ids {
 			r, err := oneOrder(bg, tx, `o.id = ?`, id)
