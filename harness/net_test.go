@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -118,6 +119,33 @@ type providers struct {
 	webhook string // the bank's webhook secret
 	step    time.Duration
 	rate    string
+
+	bankStalled atomic.Bool // the bank's merchant API hangs
+}
+
+// setStall stalls (or frees) both providers' APIs: the Briacoin service
+// answers nothing, and the bank's merchant API (create and look up a
+// payment) hangs until the caller gives up or the stall ends. Callbacks
+// and duplicates go on.
+func (p *providers) setStall(on bool) {
+	p.sim.SetFaults(briacoin.Faults{Stall: on, DuplicateCallbacks: 2})
+	p.bankStalled.Store(on)
+}
+
+// bankHandler is the sandbox behind the stall switch.
+func (p *providers) bankHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/bank/payments") {
+			for p.bankStalled.Load() {
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(50 * time.Millisecond):
+				}
+			}
+		}
+		p.bank.ServeHTTP(w, r)
+	})
 }
 
 const harnessRate = "1 coin = 100.00 RUB"
@@ -152,7 +180,7 @@ func startProviders(t testing.TB, callbackRoot string) *providers {
 	if err := p.sim.AddAccount(1, p.secret, callbackRoot+"/callbacks/briacoin"); err != nil {
 		t.Fatal(err)
 	}
-	bs := &http.Server{Handler: p.bank, ReadHeaderTimeout: 10 * time.Second}
+	bs := &http.Server{Handler: p.bankHandler(), ReadHeaderTimeout: 10 * time.Second}
 	ss := &http.Server{Handler: p.sim, ReadHeaderTimeout: 10 * time.Second}
 	go bs.Serve(bankLn)
 	go ss.Serve(simLn)

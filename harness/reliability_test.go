@@ -123,13 +123,18 @@ func runReliability(t *testing.T, s *system, d time.Duration) result {
 	wg.Wait()
 
 	// Everything back up, then let the payments settle.
-	s.prov.sim.SetFaults(briacoin.Faults{DuplicateCallbacks: 2})
+	s.prov.setStall(false)
 	s.recover(t, h)
 	s.settle(ctx, t, h)
 	s.verify(ctx, t, us, h)
 	for _, r := range s.reps {
 		if err := r.stop(); err != nil {
 			h.violate("%v\n%s", err, r.logTail(20))
+		}
+	}
+	for _, r := range s.reps {
+		if logsMention([]*replica{r}, "panic") {
+			h.violate("%s logged a panic:\n%s", r.name, r.logTail(40))
 		}
 	}
 	final := s.audit(ctx)
@@ -154,6 +159,25 @@ func runReliability(t *testing.T, s *system, d time.Duration) result {
 		audits: audits, violations: violations, payments: s.payments}
 	notes := strings.Join(f.notes, "; ")
 	f.mu.Unlock()
+	var credited, declined, sentW, failedW int
+	for _, a := range h.topups {
+		if a.t.Credited > 0 {
+			credited++
+		}
+		if a.t.Status == api.TopupDeclined {
+			declined++
+		}
+	}
+	for _, a := range h.withdraws {
+		switch a.w.Status {
+		case api.WithdrawSent:
+			sentW++
+		case api.WithdrawFailed:
+			failedW++
+		}
+	}
+	t.Logf("%s: payments settled: %d top-ups credited, %d declined; %d withdrawals sent, %d failed (refused or the merchant short of coins)",
+		s.name, credited, declined, sentW, failedW)
 	t.Logf("%s: %d operations (%d acknowledged, %d refused [%s], %d indeterminate of which %d server errors); %d creates, %d checks accepted, %d cancels, %d top-ups, %d withdrawals acknowledged; faults: %s; %d live audits (%d while the database was out of reach); %d violations",
 		s.name, res.ops, res.acked, h.refused.Load(), h.refusals(), res.unknown, h.serverErrors.Load(), len(h.creates), len(h.accepts), len(h.cancels),
 		len(h.topups), len(h.withdraws), notes, audits, missed, len(violations))
@@ -166,7 +190,7 @@ func runReliability(t *testing.T, s *system, d time.Duration) result {
 // injectFaults runs fault cycles until ctx ends: kill -9 of a replica and
 // its restart, a stalled Briacoin service (with the payment rails on),
 // and on PostgreSQL `pg_ctl stop -m immediate` and a restart. A cycle
-// takes at most d/1 in the short run and 20 s in long runs.
+// lasts 20 s (or d, if shorter).
 func (s *system) injectFaults(ctx context.Context, t *testing.T, d time.Duration, h *history, f *faults) {
 	cycle := min(d, 20*time.Second)
 	r := mrand.New(mrand.NewPCG(mrand.Uint64(), mrand.Uint64()))
@@ -202,13 +226,13 @@ func (s *system) injectFaults(ctx context.Context, t *testing.T, d time.Duration
 			if !sleep(cycle / 5) {
 				return
 			}
-			s.prov.sim.SetFaults(briacoin.Faults{Stall: true, DuplicateCallbacks: 2})
+			s.prov.setStall(true)
 			f.mu.Lock()
 			f.stall++
 			f.mu.Unlock()
-			note("Briacoin stalled 3 s")
+			note("Briacoin and the bank's API stalled 3 s")
 			time.Sleep(3 * time.Second)
-			s.prov.sim.SetFaults(briacoin.Faults{DuplicateCallbacks: 2})
+			s.prov.setStall(false)
 		}
 		if s.pg != nil {
 			if !sleep(cycle / 5) {
@@ -249,8 +273,11 @@ func (s *system) recover(t *testing.T, h *history) {
 			}
 		}
 	}
+	// The fault loop restarts what it kills before it looks at the clock,
+	// so a replica that is down now went down on its own.
 	for _, r := range s.reps {
 		if !r.running() {
+			h.violate("%s exited on its own during the run:\n%s", r.name, r.logTail(20))
 			if err := r.start(); err != nil {
 				t.Fatal(err)
 			}
@@ -302,11 +329,13 @@ func (s *system) verify(ctx context.Context, t *testing.T, us []*user, h *histor
 	for _, u := range us {
 		act, err := u.c.ActiveChecks(ctx)
 		if err != nil {
-			t.Fatalf("%s: active checks: %v", u.name, err)
+			h.violate("%s: active checks: %v", u.name, err)
+			continue
 		}
 		hist, err := u.c.History(ctx)
 		if err != nil {
-			t.Fatalf("%s: history: %v", u.name, err)
+			h.violate("%s: history: %v", u.name, err)
+			continue
 		}
 		for _, c := range act {
 			created[c.Fastcheck] = view{api.CheckActive, c.Amount}
@@ -370,7 +399,8 @@ func (s *system) verify(ctx context.Context, t *testing.T, us []*user, h *histor
 		}
 		all, err := u.c.Topups(ctx)
 		if err != nil {
-			t.Fatalf("%s: top-ups: %v", u.name, err)
+			h.violate("%s: top-ups: %v", u.name, err)
+			continue
 		}
 		for _, tp := range all {
 			if tp.Credited > tp.Paid {

@@ -34,7 +34,9 @@ type user struct {
 // requests go to the replicas in turn.
 func (s *system) newClient(key ed25519.PrivateKey) *client.Client {
 	c, err := client.New(client.Options{BaseURL: "http://" + s.front.addr + "/api", Key: key,
-		HTTPClient: &http.Client{Transport: s.rr}, Retries: 5})
+		HTTPClient: &http.Client{Transport: s.rr}, Retries: 5,
+		// A long run's history is many megabytes.
+		MaxResponseBytes: 1 << 30})
 	if err != nil {
 		panic(err) // the options are the harness's own
 	}
