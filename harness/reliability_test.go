@@ -22,7 +22,7 @@ var reliabilityDuration = flag.Duration("reliability.duration", 0,
 type faults struct {
 	mu                    sync.Mutex
 	kills, pgStops, stall int
-	notes                 []string
+	notes                 map[string]int // what was done, how often
 }
 
 func (f *faults) total() int {
@@ -157,7 +157,11 @@ func runReliability(t *testing.T, s *system, d time.Duration) result {
 	res := result{name: s.name, ops: h.ops.Load(), acked: h.acked.Load(), unknown: h.unknown.Load(),
 		faults: f.kills + f.pgStops + f.stall, kills: f.kills, pg: f.pgStops, stall: f.stall,
 		audits: audits, violations: violations, payments: s.payments}
-	notes := strings.Join(f.notes, "; ")
+	var done []string
+	for _, k := range sortedKeys(f.notes) {
+		done = append(done, fmt.Sprintf("%s ×%d", k, f.notes[k]))
+	}
+	notes := strings.Join(done, "; ")
 	f.mu.Unlock()
 	var credited, declined, sentW, failedW int
 	for _, a := range h.topups {
@@ -204,7 +208,10 @@ func (s *system) injectFaults(ctx context.Context, t *testing.T, d time.Duration
 	}
 	note := func(format string, args ...any) {
 		f.mu.Lock()
-		f.notes = append(f.notes, fmt.Sprintf(format, args...))
+		if f.notes == nil {
+			f.notes = map[string]int{}
+		}
+		f.notes[fmt.Sprintf(format, args...)]++
 		f.mu.Unlock()
 	}
 	for {
