@@ -389,7 +389,7 @@ func createCommand() cliCommand {
 				n := client.Sanitize(res.Fastcheck)
 				fmt.Printf("%s\n\n", tr.Tf("cli.create.done", n))
 				fields(os.Stdout,
-					"  "+tr.T("cli.check.number"), n,
+					"  "+tr.T("cli.create.number"), n,
 					"  "+tr.T("cli.check.code"), client.Sanitize(res.Code),
 					"  "+tr.T("cli.check.amount"), money(res.Amount, res.Currency),
 					"  "+tr.T("cli.check.expires"), when(res.Expiration))
