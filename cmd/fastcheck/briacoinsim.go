@@ -46,8 +46,8 @@ func cmdBriacoinSim(args []string) int {
 `+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "fastcheck briacoin-sim: %s\n", tr.Tf("cli.unexpectedarg", fs.Arg(0)))
@@ -108,8 +108,8 @@ func cmdBriacoinSimPay(args []string) int {
 		fmt.Fprint(fs.Output(), tr.T("cli.sim.payusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
-	if err := fs.Parse(reorder(fs, args)); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, reorder(fs, args)); !ok {
+		return code
 	}
 	if fs.NArg() != 2 {
 		fmt.Fprintln(os.Stderr, "fastcheck briacoin-sim pay: "+tr.T("cli.sim.payargs"))

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -67,4 +70,23 @@ func langUsage(bad string) int {
 		fmt.Fprintln(os.Stderr, "fastcheck: "+tr.Tf("cli.lang.unknown", api.Truncate(bad, 40), strings.Join(i18n.Langs, ", ")))
 	}
 	return exitUsage
+}
+
+// parseFlags parses a command's own flag set: a mistake is said in the
+// run's language (package flag would say it in English), then the usage.
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	out := fs.Output()
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	fs.SetOutput(out)
+	switch {
+	case err == nil:
+		return exitOK, true
+	case errors.Is(err, flag.ErrHelp):
+		fs.Usage()
+		return exitOK, false
+	}
+	fmt.Fprintf(out, "%s: %s\n", fs.Name(), flagError(err))
+	fs.Usage()
+	return exitUsage, false
 }

@@ -111,8 +111,8 @@ func cmdPhoneRegister(args []string) int {
 		fmt.Fprint(fs.Output(), tr.T("cli.phone.registerusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return usageError("phone register", "cli.unexpectedarg", fs.Arg(0))
@@ -147,8 +147,8 @@ func cmdPhoneApprove(args []string) int {
 		fmt.Fprint(fs.Output(), tr.T("cli.phone.approveusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
-	if err := fs.Parse(reorder(fs, args)); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, reorder(fs, args)); !ok {
+		return code
 	}
 	if fs.NArg() != 1 {
 		return usageError("phone approve", "cli.phone.approveargs")

@@ -59,8 +59,8 @@ func cmdServer(args []string) int {
 `+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "fastcheck server: %s\n", tr.Tf("cli.unexpectedarg", fs.Arg(0)))
@@ -129,8 +129,8 @@ func cmdServerAudit(args []string) int {
 		fmt.Fprint(fs.Output(), tr.T("cli.server.auditusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	st, ok := openExisting("server audit", *dbPath)
 	if !ok {
@@ -168,8 +168,8 @@ func cmdServerMigrate(args []string) int {
 `+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(os.Stderr, "fastcheck server migrate: %s\n", tr.Tf("cli.unexpectedarg", fs.Arg(0)))
@@ -217,10 +217,3 @@ func printAudit(r ledger.AuditReport) {
 
 // defaultDBPath is under the user's XDG data dir.
 func defaultDBPath() string { return filepath.Join(store.DataDir(), "fastcheck.db") }
-
-func flagExit(err error) int {
-	if err == flag.ErrHelp {
-		return exitOK
-	}
-	return exitUsage
-}

@@ -44,8 +44,8 @@ func cmdSSH(args []string) int {
 `+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return usageError("ssh", "cli.unexpectedarg", fs.Arg(0))

@@ -220,8 +220,8 @@ func cmdServerAuditLog(args []string) int {
 `+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		return usageError("server audit-log", "cli.unexpectedarg", api.Truncate(fs.Arg(0), 40))

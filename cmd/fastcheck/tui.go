@@ -38,8 +38,8 @@ func cmdWallet(args []string) int {
 `+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	g.given = map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { g.given[f.Name] = true })
@@ -125,8 +125,8 @@ func cmdDemo(args []string) int {
 `+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		return flagExit(err)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if !isTerminal(os.Stdin) || !isTerminal(os.Stdout) {
 		return usageError("demo", "cli.demo.noterminal")
