@@ -1,7 +1,8 @@
 package i18n
 
-// cliMessages are the CLI's messages (ids "cli.command.what"): English,
-// then Russian. init adds them to the catalog; a duplicate id panics.
+// cliMessages are the CLI's messages (ids "cli.command.what") and the
+// SSH server's to its visitors ("ssh.what"): English, then Russian.
+// init adds them to the catalog; a duplicate id panics.
 var cliMessages = []struct{ id, en, ru string }{
 	{"cli.usage",
 		"Usage: fastcheck <command> [flags]",
@@ -1519,6 +1520,41 @@ to change or delete its entries. (The ledger's own check is "server audit".)`,
 	{"cli.auditlog.colfrom",
 		"FROM",
 		"ОТКУДА"},
+	{"ssh.shuttingdown",
+		"The server is shutting down. Please try again later.",
+		"Сервер останавливается. Попробуйте позже."},
+	{"ssh.idle",
+		"No key pressed for %s: disconnected. Come back any time.",
+		"Клавиши не нажимали %s: соединение закрыто. Возвращайтесь в любое время."},
+	{"ssh.goodbye",
+		"The server is shutting down. Goodbye.",
+		"Сервер останавливается. До свидания."},
+	{"ssh.nokey",
+		"The wallet cannot start: no session key. Please try again.",
+		"Кошелёк не запустился: нет ключа сеанса. Попробуйте ещё раз."},
+	{"ssh.cannotstart",
+		"The wallet cannot start: %v",
+		"Кошелёк не запустился: %v"},
+	{"ssh.ratelimited",
+		"Too many new connections from %s. Please wait a minute and try again.",
+		"Слишком много новых подключений с %s. Подождите минуту и попробуйте снова."},
+	{"ssh.full",
+		"Sorry, the wallet is full (%d of %d sessions in use). Please try again in a few minutes.",
+		"Извините, кошелёк переполнен (занято %d из %d сеансов). Попробуйте через несколько минут."},
+	{"ssh.nopty",
+		`The Fastcheck wallet is a full-screen terminal program: it needs a terminal (PTY).
+Connect from a terminal, without -T or a command, or ask for one: ssh -t -p %s %s`,
+		`Кошелёк Fastcheck — полноэкранная программа для терминала: ему нужен терминал (PTY).
+Подключитесь из терминала без -T и без команды или запросите терминал: ssh -t -p %s %s`},
+	{"ssh.hours",
+		"%d hour|%d hours",
+		"%d час|%d часа|%d часов"},
+	{"ssh.minutes",
+		"%d minute|%d minutes",
+		"%d минуту|%d минуты|%d минут"},
+	{"ssh.seconds",
+		"%d second|%d seconds",
+		"%d секунду|%d секунды|%d секунд"},
 }
 
 func init() {

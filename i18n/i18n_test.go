@@ -12,7 +12,7 @@ import (
 
 // idRE matches a message id in Go source: a string literal "screen.what"
 // with one of the catalog's prefixes ("cli.command.what" for the CLI).
-var idRE = regexp.MustCompile(`"((?:key|short|help|dialog|small|banner|flash|err|setup|login|wallet|col|check|hist|details|cancel|logout|handover|create|accept|topup|withdraw|staff)\.[a-z0-9]+|cli(?:\.[a-z0-9]+)+)"`)
+var idRE = regexp.MustCompile(`"((?:key|short|help|dialog|small|banner|flash|err|setup|login|wallet|col|check|hist|details|cancel|logout|handover|create|accept|topup|withdraw|staff|ssh)\.[a-z0-9]+|cli(?:\.[a-z0-9]+)+)"`)
 
 // pluralRE matches a message id used with plural forms: l.N("id", n, ...).
 var pluralRE = regexp.MustCompile(`\.N\(\s*"([a-z0-9.]+)"`)

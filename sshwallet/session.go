@@ -60,7 +60,7 @@ func (s *Server) scope(next ssh.Handler) ssh.Handler {
 		s.mu.Unlock()
 		if closing {
 			cancel()
-			refuse(sess, "The server is shutting down. Please try again later.")
+			refuse(sess, trOf(sess).T("ssh.shuttingdown"))
 			return
 		}
 		st.mu.Lock()
@@ -79,9 +79,10 @@ func (s *Server) scope(next ssh.Handler) ssh.Handler {
 		switch st.reason.Load() {
 		case endIdle:
 			s.log.Info("session ended: idle", "remote", sess.RemoteAddr().String(), "idle", st.idle)
-			fmt.Fprintf(sess, "No key pressed for %s: disconnected. Come back any time.\n", humanDuration(st.idle))
+			tr := trOf(sess)
+			fmt.Fprintln(sess, tr.Tf("ssh.idle", humanDuration(tr, st.idle)))
 		case endShutdown:
-			fmt.Fprintln(sess, "The server is shutting down. Goodbye.")
+			fmt.Fprintln(sess, trOf(sess).T("ssh.goodbye"))
 		}
 	}
 }
@@ -157,7 +158,7 @@ func (s *Server) newProgram(sess ssh.Session) *tea.Program {
 	pub, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		s.log.Error("cannot make a session key", "err", err)
-		fmt.Fprintln(sess.Stderr(), "The wallet cannot start: no session key. Please try again.")
+		fmt.Fprintln(sess.Stderr(), trOf(sess).T("ssh.nokey"))
 		return nil
 	}
 	hc := &http.Client{Transport: forwardedFor{base: s.transport, ip: hostOf(sess.RemoteAddr())}}
@@ -165,7 +166,7 @@ func (s *Server) newProgram(sess ssh.Session) *tea.Program {
 		AllowInsecureHTTP: s.cfg.AllowInsecureHTTP, MaxResponseBytes: s.cfg.MaxResponseBytes})
 	if err != nil {
 		s.log.Error("cannot make the session's client", "err", err)
-		fmt.Fprintln(sess.Stderr(), "The wallet cannot start: "+err.Error())
+		fmt.Fprintln(sess.Stderr(), trOf(sess).Tf("ssh.cannotstart", err))
 		return nil
 	}
 	env := sess.Environ()
@@ -254,21 +255,24 @@ func envLookup(env []string) func(string) string {
 	}
 }
 
-// humanDuration: "15 minutes", "90 seconds", "1 hour".
-func humanDuration(d time.Duration) string {
-	plural := func(n int64, unit string) string {
-		if n == 1 {
-			return "1 " + unit
-		}
-		return fmt.Sprintf("%d %ss", n, unit)
-	}
+// trOf is the language of the visitor's session, from the LANG and LC_*
+// its client sent.
+func trOf(sess ssh.Session) *i18n.Locale {
+	return i18n.New(i18n.FromEnv(envLookup(sess.Environ())), nil)
+}
+
+// humanDuration: "15 minutes", "90 seconds", "1 hour" ("15 минут").
+func humanDuration(tr *i18n.Locale, d time.Duration) string {
 	switch {
 	case d >= time.Hour && d%time.Hour == 0:
-		return plural(int64(d/time.Hour), "hour")
+		n := int64(d / time.Hour)
+		return tr.N("ssh.hours", n, n)
 	case d >= time.Minute && d%time.Minute == 0:
-		return plural(int64(d/time.Minute), "minute")
+		n := int64(d / time.Minute)
+		return tr.N("ssh.minutes", n, n)
 	case d >= time.Second:
-		return plural(int64(d.Round(time.Second)/time.Second), "second")
+		n := int64(d.Round(time.Second) / time.Second)
+		return tr.N("ssh.seconds", n, n)
 	}
 	return d.String()
 }

@@ -322,7 +322,7 @@ func (s *Server) rateLimit(next ssh.Handler) ssh.Handler {
 	return func(sess ssh.Session) {
 		if limited, _ := sess.Context().Value(rateLimitedKey).(bool); limited {
 			s.log.Warn("refused: rate limit", "remote", sess.RemoteAddr().String())
-			refuse(sess, fmt.Sprintf("Too many new connections from %s. Please wait a minute and try again.", hostOf(sess.RemoteAddr())))
+			refuse(sess, trOf(sess).Tf("ssh.ratelimited", hostOf(sess.RemoteAddr())))
 			return
 		}
 		next(sess)
@@ -335,7 +335,7 @@ func (s *Server) sessionLimit(next ssh.Handler) ssh.Handler {
 		if n := s.sessions.Add(1); n > max {
 			s.sessions.Add(-1)
 			s.log.Warn("refused: session limit", "remote", sess.RemoteAddr().String(), "max", max)
-			refuse(sess, fmt.Sprintf("Sorry, the wallet is full (%d of %d sessions in use). Please try again in a few minutes.", max, max))
+			refuse(sess, trOf(sess).Tf("ssh.full", max, max))
 			return
 		}
 		defer s.sessions.Add(-1)
@@ -350,8 +350,7 @@ func (s *Server) explainNoPTY(next ssh.Handler) ssh.Handler {
 		if _, _, ok := sess.Pty(); !ok {
 			host, port, _ := net.SplitHostPort(sess.LocalAddr().String())
 			// On stdout, like activeterm's line after it.
-			fmt.Fprintf(sess, "The Fastcheck wallet is a full-screen terminal program: it needs a terminal (PTY).\n"+
-				"Connect from a terminal, without -T or a command, or ask for one: ssh -t -p %s %s\n", port, host)
+			fmt.Fprintln(sess, trOf(sess).Tf("ssh.nopty", port, host))
 		}
 		next(sess)
 	}

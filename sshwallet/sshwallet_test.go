@@ -23,6 +23,7 @@ import (
 	"fastcheck/api"
 	"fastcheck/assets"
 	"fastcheck/client"
+	"fastcheck/i18n"
 	"fastcheck/server/servertest"
 )
 
@@ -555,7 +556,15 @@ func TestHumanDuration(t *testing.T) {
 		15 * time.Minute: "15 minutes", time.Minute: "1 minute", 2 * time.Hour: "2 hours",
 		90 * time.Second: "90 seconds", 600 * time.Millisecond: "600ms",
 	} {
-		if got := humanDuration(d); got != want {
+		if got := humanDuration(i18n.New("en", nil), d); got != want {
+			t.Errorf("%v: %q, want %q", d, got, want)
+		}
+	}
+	for d, want := range map[time.Duration]string{
+		15 * time.Minute: "15 минут", time.Minute: "1 минуту", 2 * time.Hour: "2 часа",
+		21 * time.Second: "21 секунду", 5 * time.Hour: "5 часов",
+	} {
+		if got := humanDuration(i18n.New("ru", nil), d); got != want {
 			t.Errorf("%v: %q, want %q", d, got, want)
 		}
 	}
