@@ -126,8 +126,9 @@ type (
 		sig  string // historySig when it was asked for ("" unknown)
 		err  error
 	}
-	walletTickMsg struct{ gen int }
-	cancelledMsg  struct {
+	walletTickMsg  struct{ gen int }
+	walletClockMsg struct{ gen, seq int }
+	cancelledMsg   struct {
 		res api.CancelCheckResponse
 		err error
 	}
@@ -155,7 +156,9 @@ type walletPage struct {
 	sortBy   sortKey
 	sortAsc  bool
 	filter   textinput.Model
-	filterOn bool // the filter input has the focus
+	filterOn bool      // the filter input has the focus
+	clockSeq int       // the countdown tick that counts (clock)
+	clockAt  time.Time // when it was armed
 }
 
 func newWalletPage(c *common) *walletPage {
@@ -196,7 +199,7 @@ func (p *walletPage) reset() {
 func (p *walletPage) enter() tea.Cmd {
 	p.on = true
 	p.gen++
-	return tea.Batch(p.load(false), p.tick())
+	return tea.Batch(p.load(false), p.tick(), p.clock())
 }
 
 func (p *walletPage) leave() {
@@ -210,6 +213,52 @@ func (p *walletPage) leave() {
 func (p *walletPage) tick() tea.Cmd {
 	gen := p.gen
 	return tea.Tick(p.c.opts.RefreshInterval, func(time.Time) tea.Msg { return walletTickMsg{gen: gen} })
+}
+
+// clock redraws the active checks' countdowns ("Expires in", "Time left")
+// when the soonest of them next changes its text, and only then: every
+// second in a check's last hour, every minute in its last day, every hour
+// before. One tick at a time, only while the wallet is on screen; none
+// when no check counts down.
+func (p *walletPage) clock() tea.Cmd {
+	p.clockSeq++
+	if !p.on {
+		return nil
+	}
+	now := p.c.now()
+	p.clockAt = now
+	var next time.Duration
+	for i := range p.active {
+		if p.active[i].expires.IsZero() {
+			continue
+		}
+		if d := untilChange(p.active[i].expires.Sub(now)); d > 0 && (next == 0 || d < next) {
+			next = d
+		}
+	}
+	if next == 0 {
+		return nil
+	}
+	gen, seq := p.gen, p.clockSeq
+	return tea.Tick(next, func(time.Time) tea.Msg { return walletClockMsg{gen: gen, seq: seq} })
+}
+
+// untilChange is how long until a time left of d, as Locale.Duration
+// writes it ("6d 23h", "5h 02m", "4m 10s"), shows another text: just past
+// the next whole unit it shows. 0: it will not change (under a second).
+func untilChange(d time.Duration) time.Duration {
+	var step time.Duration
+	switch {
+	case d < time.Second:
+		return 0 // "0s" until the sweeper takes it
+	case d >= 24*time.Hour:
+		step = time.Hour
+	case d >= time.Hour:
+		step = time.Minute
+	default:
+		step = time.Second
+	}
+	return d%step + time.Millisecond
 }
 
 // refresh loads the balance and both lists (r, and after an action).
@@ -462,6 +511,7 @@ func (p *walletPage) update(msg tea.Msg) tea.Cmd {
 				p.aList.clamp()
 			}
 		}
+		return p.clock()
 	case historyMsg:
 		if msg.err != nil {
 			return p.failed(msg.err)
@@ -472,6 +522,12 @@ func (p *walletPage) update(msg tea.Msg) tea.Cmd {
 	case walletTickMsg:
 		if msg.gen == p.gen && p.on {
 			return tea.Batch(p.load(false), p.tick())
+		}
+	case walletClockMsg:
+		// A clock that has not moved since the tick was armed (a test's)
+		// changes no countdown: no further ticks.
+		if msg.gen == p.gen && msg.seq == p.clockSeq && p.on && !p.c.now().Equal(p.clockAt) {
+			return p.clock()
 		}
 	case serverUpMsg:
 		if p.on {
