@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/sha256"
 	_ "embed"
+	"encoding/base32"
 	"encoding/json"
 )
 
@@ -29,6 +30,15 @@ type DemoUser struct {
 func (u DemoUser) PhoneKey() ed25519.PrivateKey {
 	sum := sha256.Sum256([]byte("fastcheck demo phone: " + u.Seed))
 	return ed25519.NewKeyFromSeed(sum[:])
+}
+
+// TOTPSecret is the demo user's authenticator app secret (160 bits as
+// base32), derived from the public seed like PhoneKey: anyone can enrol
+// it, so it is for demos only. Demo servers enrol it under the user's
+// name as the approve page's account handle.
+func (u DemoUser) TOTPSecret() string {
+	sum := sha256.Sum256([]byte("fastcheck demo totp: " + u.Seed))
+	return base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:20])
 }
 
 // DemoUsers returns the demo accounts in a stable order.

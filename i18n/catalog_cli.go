@@ -1557,8 +1557,12 @@ Connect from a terminal, without -T or a command, or ask for one: ssh -t -p %s %
 		"%d секунду|%d секунды|%d секунд"},
 }
 
-func init() {
-	for _, m := range cliMessages {
+func init() { addMessages(cliMessages) }
+
+// addMessages merges messages (English, then Russian) into the catalog; a
+// duplicate id panics.
+func addMessages(msgs []struct{ id, en, ru string }) {
+	for _, m := range msgs {
 		if _, dup := catalog[English][m.id]; dup {
 			panic("i18n: duplicate message id " + m.id)
 		}

@@ -59,12 +59,4 @@ var staffMessages = []struct{ id, en, ru string }{
 	{"cli.support.summary", "the read-only staff view: find accounts, read one, look up any check", "просмотр для поддержки, только чтение: найти счёт, открыть его, найти любой чек"},
 }
 
-func init() {
-	for _, m := range staffMessages {
-		if _, dup := catalog[English][m.id]; dup {
-			panic("i18n: duplicate message id " + m.id)
-		}
-		catalog[English][m.id] = m.en
-		catalog[Russian][m.id] = m.ru
-	}
-}
+func init() { addMessages(staffMessages) }

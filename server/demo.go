@@ -11,15 +11,22 @@ import (
 	"fastcheck/ledger"
 )
 
-// SeedDemo opens the demo users' accounts and funds them once. It is safe
+// SeedDemo opens the demo users' accounts and funds them once, and, when
+// the ledger stores authenticator apps, enrols each user's demo TOTP
+// secret under their name (the approve page's account handle). It is safe
 // to call on every start: each deposit has a fixed reference, so a restart
-// adds nothing.
+// adds nothing, and enrolling the same secret again changes nothing.
 func SeedDemo(ctx context.Context, st ledger.Store, now time.Time) ([]assets.DemoUser, error) {
 	users := assets.DemoUsers()
 	for _, u := range users {
 		id := api.UserID(u.PhoneKey().Public().(ed25519.PublicKey))
 		if _, err := st.OpenAccount(ctx, id, u.Currency, now); err != nil {
 			return nil, fmt.Errorf("demo user %s: %w", u.Name, err)
+		}
+		if t, ok := st.(ledger.TOTP); ok {
+			if err := t.EnrolTOTP(ctx, ledger.TOTPEnrolment{UserID: id, Handle: u.Name, Secret: u.TOTPSecret(), CreatedAt: now}); err != nil {
+				return nil, fmt.Errorf("demo user %s: authenticator app: %w", u.Name, err)
+			}
 		}
 		if u.Balance == 0 {
 			continue

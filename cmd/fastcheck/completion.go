@@ -124,7 +124,8 @@ func completionSpecs() []compSpec {
 		case "phone":
 			specs = append(specs, compSpec{name: c.name, summary: c.summary, words: []string{"register", "approve"},
 				flags: []compFlag{{name: "demo", value: true, values: flagValues["demo"]}, {name: "key-file", value: true, file: true},
-					{name: "name", value: true}, {name: "server", value: true}, {name: "yes"}, {name: "json"}, {name: "insecure-storage"}}})
+					{name: "name", value: true}, {name: "server", value: true}, {name: "yes"}, {name: "json"}, {name: "insecure-storage"},
+					{name: "totp"}, {name: "handle", value: true}}})
 		}
 	}
 	sort.Slice(specs, func(i, j int) bool { return specs[i].name < specs[j].name })

@@ -45,6 +45,10 @@ type demoOptions struct {
 	Log *slog.Logger
 	// Staff are support staff besides the demo's own "support" identity.
 	Staff []string
+	// PublicURL is the server's root as a phone reaches it (a LAN
+	// address), for the approve page and the payment pages; empty means
+	// as the client reached it.
+	PublicURL string
 }
 
 // startDemoServer starts the embedded server and returns once it listens.
@@ -115,12 +119,12 @@ func startDemoServer(ctx context.Context, o demoOptions) (d *demoServer, err err
 		"-briacoin-sim-state", filepath.Join(simDir, "briacoin-sim.json")}); err != nil {
 		return d, err
 	}
-	pay, err := pf.setup(log, st, addr, "", "/api", dbPath, true)
+	pay, err := pf.setup(log, st, addr, o.PublicURL, "/api", dbPath, true)
 	if err != nil {
 		return d, err
 	}
 	d.closeFns = append(d.closeFns, pay.close)
-	srv, err := server.New(server.Config{Store: st, Logger: log, BasePath: "/api", TrustProxy: o.TrustProxy,
+	srv, err := server.New(server.Config{Store: st, Logger: log, BasePath: "/api", TrustProxy: o.TrustProxy, PublicURL: o.PublicURL,
 		Payments: pay.cfg, Mounts: pay.mounts, Staff: append(server.DemoStaff(), o.Staff...)})
 	if err != nil {
 		return d, err

@@ -107,8 +107,10 @@ func cmdPhoneRegister(args []string) int {
 	var id phoneIdentity
 	id.flags(fs)
 	asJSON := fs.Bool("json", false, tr.T("cli.flag.json"))
+	var app totpFlags
+	app.flags(fs)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), tr.T("cli.phone.registerusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
+		fmt.Fprint(fs.Output(), tr.T("cli.phone.registerusage")+"\n\n"+tr.T("cli.phone.totpusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
 	if code, ok := parseFlags(fs, args); !ok {
@@ -117,11 +119,17 @@ func cmdPhoneRegister(args []string) int {
 	if fs.NArg() > 0 {
 		return usageError("phone register", "cli.unexpectedarg", fs.Arg(0))
 	}
+	if !app.on && (app.handle != "" || app.server != "") {
+		return usageError("phone register", "cli.phone.needtotp")
+	}
 	key, created, where, err := id.load(true)
 	if err != nil {
 		return fail("phone register", err)
 	}
 	pub := key.Public().(ed25519.PublicKey)
+	if app.on {
+		return registerTOTP(&id, &app, key, created, where, *asJSON)
+	}
 	if *asJSON {
 		return printJSON(map[string]any{"userId": api.UserID(pub), "fingerprint": api.Fingerprint(pub), "created": created, "storage": where})
 	}
@@ -158,13 +166,7 @@ func cmdPhoneApprove(args []string) int {
 		return usageError("phone approve", "cli.phone.badtarget", api.Truncate(fs.Arg(0), 80))
 	}
 	if base == "" {
-		base = *server
-		if base == "" {
-			base = os.Getenv("FASTCHECK_SERVER")
-		}
-		if base == "" {
-			base = "http://127.0.0.1:8080/api"
-		}
+		base = phoneServer(*server)
 	}
 	if *asJSON && !*yes {
 		return usageError("phone approve", "cli.jsonneedsyes")

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 
 	"fastcheck/client"
 	"fastcheck/store"
@@ -115,12 +116,15 @@ func cmdDemo(args []string) int {
 	fs := flag.NewFlagSet("fastcheck demo", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", tr.T("cli.demo.flagaddr"))
 	db := fs.String("db", "", tr.T("cli.demo.flagdb"))
+	showTOTP := fs.Bool("totp", false, tr.T("cli.demo.flagtotp"))
+	publicURL := fs.String("public-url", "", tr.T("cli.demo.flagpublicurl"))
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), tr.Tf("cli.demo.usage", tr.Money(15000000, "RUB"))+`
 
 `+tr.T("cli.help.examples")+`
   fastcheck demo
   fastcheck demo --addr 127.0.0.1:8080 --db ~/fastcheck-demo.db
+  fastcheck demo --totp --addr 0.0.0.0:8080 --public-url http://192.168.1.20:8080
 
 `+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
@@ -128,19 +132,35 @@ func cmdDemo(args []string) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
+	run := demoRun{Addr: *addr, DB: *db, Lang: tr.Lang(), PublicURL: *publicURL, ShowTOTP: *showTOTP}
+	if _, err := run.approveBase(); err != nil {
+		fmt.Fprintf(os.Stderr, "fastcheck demo: %v\n%s\n", err, tr.Tf("cli.seehelp", "demo"))
+		return exitUsage
+	}
 	if !isTerminal(os.Stdin) || !isTerminal(os.Stdout) {
 		return usageError("demo", "cli.demo.noterminal")
 	}
 	ctx, stop := (&globals{}).context(false)
 	defer stop()
-	return runDemo(ctx, *addr, *db, tr.Lang(), false, os.Stderr)
+	return runDemoWith(ctx, run, os.Stderr)
 }
 
 // runDemo starts the embedded server, then the wallet (with support, the
 // staff view, logging in as the demo's "support"). The server logs to a
 // file next to its database, not over the wallet's screen.
 func runDemo(ctx context.Context, addr, dbPath, lang string, support bool, errOut io.Writer) int {
-	d, err := startDemoServer(ctx, demoOptions{Addr: addr, DB: dbPath})
+	return runDemoWith(ctx, demoRun{Addr: addr, DB: dbPath, Lang: lang, Support: support}, errOut)
+}
+
+// runDemoWith is runDemo with the demo command's options.
+func runDemoWith(ctx context.Context, o demoRun, errOut io.Writer) int {
+	addr, dbPath, lang, support := o.Addr, o.DB, o.Lang, o.Support
+	approveBase, err := o.approveBase()
+	if err != nil {
+		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
+		return exitUsage
+	}
+	d, err := startDemoServer(ctx, demoOptions{Addr: addr, DB: dbPath, PublicURL: strings.TrimSuffix(approveBase, "/api")})
 	if err != nil {
 		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
 		return exitError
@@ -153,10 +173,13 @@ func runDemo(ctx context.Context, addr, dbPath, lang string, support bool, errOu
 		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
 		return exitError
 	}
-	c, err := client.New(client.Options{BaseURL: d.URL, Key: key, MaxResponseBytes: walletResponseCap})
+	c, err := client.New(client.Options{BaseURL: d.URL, Key: key, MaxResponseBytes: walletResponseCap, ApproveBase: approveBase})
 	if err != nil {
 		fmt.Fprintf(errOut, "fastcheck demo: %v\n", err)
 		return exitError
+	}
+	if o.ShowTOTP {
+		showDemoTOTP(os.Stdin)
 	}
 	user := "alice"
 	if support {
