@@ -25,7 +25,7 @@ import (
 
 func cmdPhone(args []string) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Print(tr.T("cli.phone.usage"))
+		fmt.Println(tr.T("cli.phone.usage"))
 		if len(args) == 0 {
 			return exitUsage
 		}
@@ -37,7 +37,7 @@ func cmdPhone(args []string) int {
 	case "approve":
 		return cmdPhoneApprove(args[1:])
 	}
-	fmt.Fprintf(os.Stderr, "fastcheck phone: %s\n\n%s", tr.Tf("cli.unknowncommand", args[0]), tr.T("cli.phone.usage"))
+	fmt.Fprintf(os.Stderr, "fastcheck phone: %s\n\n%s\n", tr.Tf("cli.unknowncommand", args[0]), tr.T("cli.phone.usage"))
 	return exitUsage
 }
 

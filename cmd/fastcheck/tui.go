@@ -27,7 +27,7 @@ func cmdWallet(args []string) int {
 	fs := flag.NewFlagSet("fastcheck wallet", flag.ContinueOnError)
 	var g globals
 	g.register(fs, globalsAll)
-	support := fs.Bool("support", false, "open the read-only staff view instead (the same as fastcheck support)")
+	support := fs.Bool("support", false, tr.T("cli.wallet.flagsupport"))
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), tr.T("cli.wallet.usage")+`
 
