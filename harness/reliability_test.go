@@ -126,6 +126,7 @@ func runReliability(t *testing.T, s *system, d time.Duration) result {
 	s.prov.setStall(false)
 	s.recover(t, h)
 	s.settle(ctx, t, h)
+	s.replays(ctx, us[0], h)
 	s.verify(ctx, t, us, h)
 	for _, r := range s.reps {
 		if err := r.stop(); err != nil {
