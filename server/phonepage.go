@@ -93,7 +93,7 @@ var approvePage = template.Must(template.New("approve").Parse(`<!doctype html>
 <dl>
 <dt>Terminal key fingerprint</dt><dd id="fingerprint" class="fp">{{.Fingerprint}}</dd>
 <dt>From IP address</dt><dd id="ip">{{.IP}}</dd>
-<dt>This request expires</dt><dd id="expires">{{.Expires}}</dd>
+{{if .Expires}}<dt>This request expires</dt><dd id="expires">{{.Expires}}</dd>{{end}}
 </dl>{{end}}
 {{if .Error}}<p id="error" class="msg error" role="alert">{{.Error}}</p>{{end}}
 {{if .Done}}<p id="done" class="msg ok" role="status">{{.Done}}</p>{{end}}
@@ -397,7 +397,7 @@ func (s *Server) handleApproveSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.writePage(w, r, http.StatusOK, pageData{Title: "Login approved", Session: true,
-		Fingerprint: d.Fingerprint, IP: d.IP, Expires: d.Expires,
+		Fingerprint: d.Fingerprint, IP: d.IP,
 		Done: fmt.Sprintf("Approved. The terminal is now logged in as %s. You can close this page.", f.Account)})
 }
 

@@ -312,9 +312,15 @@ func requirePending(t *testing.T, env *servertest.Env, c *client.Client, id stri
 }
 
 // TestApprovePageFailureLimits: five wrong codes pause the account (even
-// for the right code, on any login), and ten codes pause a login.
+// for the right code, on any login), and ten codes pause a login; on
+// SQLite and on PostgreSQL.
 func TestApprovePageFailureLimits(t *testing.T) {
-	env := servertest.Start(t)
+	for _, b := range servertest.Backends {
+		t.Run(b.Name, func(t *testing.T) { approvePageFailureLimits(t, servertest.Start(t, servertest.WithStore(b.Open(t)))) })
+	}
+}
+
+func approvePageFailureLimits(t *testing.T, env *servertest.Env) {
 	app := enrolApp(t, env, "mike")
 	other := enrolApp(t, env, "olga")
 	c, ws := terminal(t, env)
@@ -424,9 +430,15 @@ func TestApprovePageHostileForms(t *testing.T) {
 }
 
 // TestApprovePageConcurrentSubmissions: eight renderings of one login's
-// page submit valid codes at once; exactly one approves.
+// page submit valid codes at once; exactly one approves; on SQLite and on
+// PostgreSQL.
 func TestApprovePageConcurrentSubmissions(t *testing.T) {
-	env := servertest.Start(t)
+	for _, b := range servertest.Backends {
+		t.Run(b.Name, func(t *testing.T) { approvePageConcurrentSubmissions(t, servertest.Start(t, servertest.WithStore(b.Open(t)))) })
+	}
+}
+
+func approvePageConcurrentSubmissions(t *testing.T, env *servertest.Env) {
 	app := enrolApp(t, env, "mike")
 	c, ws := terminal(t, env)
 	pages := make([]approvePage, 8)
