@@ -434,7 +434,9 @@ func TestApprovePageHostileForms(t *testing.T) {
 // PostgreSQL.
 func TestApprovePageConcurrentSubmissions(t *testing.T) {
 	for _, b := range servertest.Backends {
-		t.Run(b.Name, func(t *testing.T) { approvePageConcurrentSubmissions(t, servertest.Start(t, servertest.WithStore(b.Open(t)))) })
+		t.Run(b.Name, func(t *testing.T) {
+			approvePageConcurrentSubmissions(t, servertest.Start(t, servertest.WithStore(b.Open(t))))
+		})
 	}
 }
 
