@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"fastcheck/api"
@@ -124,7 +125,7 @@ func (s *Server) handleStaffAccounts(w http.ResponseWriter, r *http.Request) {
 	}
 	prefix := q.Get("prefix")
 	if err := api.CheckUserIDPrefix(prefix); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, plusHint(prefix, err.Error()))
 		return
 	}
 	if !s.staffLog(w, r, c, ledger.StaffFind, prefix) {
@@ -151,7 +152,7 @@ func (s *Server) handleStaffAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	userID := q.Get("userId")
 	if _, err := api.ParseUserID(userID); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		writeError(w, http.StatusBadRequest, plusHint(userID, err.Error()))
 		return
 	}
 	if !s.staffLog(w, r, c, ledger.StaffAccount, userID) {
@@ -225,6 +226,15 @@ func (s *Server) handleStaffCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.staffCheck(ch))
+}
+
+// plusHint adds to msg why a userId (prefix) given in a query may have
+// come out wrong: a "+" not written as %2B reads as a space.
+func plusHint(v, msg string) string {
+	if strings.Contains(v, " ") {
+		return msg + ` (a "+" in a query must be written %2B)`
+	}
+	return msg
 }
 
 // staffCheck is a check as staff see it: everything but its code.

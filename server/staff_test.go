@@ -286,6 +286,10 @@ func TestStaffFindBounds(t *testing.T) {
 			t.Errorf("find %q = %d %s, want %d", api.Truncate(p, 40), r.Status, api.Truncate(string(r.Body), 200), want)
 		}
 	}
+	// A "+" sent unencoded reads as a space: the answer says how to send it.
+	if r := e.support.Do(t, "GET", "/staff/accounts?prefix=Zq+/", nil); r.Status != 400 || !strings.Contains(r.Message(), "%2B") {
+		t.Errorf("an unencoded + = %d %s, want 400 naming %%2B", r.Status, r.Body)
+	}
 	if n := len(e.staffLog(t)); n != 4 {
 		t.Fatalf("the log has %d entries, want 4 (hostile prefixes are not reads)", n)
 	}
