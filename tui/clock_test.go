@@ -75,3 +75,24 @@ func TestWalletCountdownTicks(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Options.Settled is called once, when the first history has arrived, and
+// not again at later loads.
+func TestWalletSettledOnce(t *testing.T) {
+	f := newFakeAPI()
+	f.approved = true
+	o := fakeOptions(t, f, "en", fakeSession)
+	n := 0
+	o.Settled = func() { n++ } // Update runs in the test's goroutine
+	d := newDriver(t, o, 80, 24)
+	d.waitFor("the first history", func() bool { return n > 0 || d.m.wallet.loadedH })
+	if n != 1 || !d.m.wallet.loadedH {
+		t.Fatalf("Settled called %d times by the first history (loaded %v)", n, d.m.wallet.loadedH)
+	}
+	d.key("r")
+	d.waitFor("the second history", func() bool { return f.count("GET /fastcheck/history") >= 2 })
+	d.drain(100 * time.Millisecond)
+	if n != 1 {
+		t.Fatalf("Settled called %d times", n)
+	}
+}

@@ -64,6 +64,11 @@ type Options struct {
 	// PaymentPollInterval is the pace of the top-up and withdrawal status
 	// polls while their screen is open (default 1 s).
 	PaymentPollInterval time.Duration
+	// Settled, when set, is called once, in Update, when the wallet has
+	// first shown the user's data (the balance, the active checks and the
+	// history): start-up and the first load are over, and from now on the
+	// wallet mostly waits. The local wallet then goes to one P.
+	Settled func()
 	// Support opens the read-only staff view after the login instead of
 	// the wallet (fastcheck support): the header says STAFF, and no
 	// screen or key that moves money is reachable.

@@ -159,6 +159,7 @@ type walletPage struct {
 	filterOn bool      // the filter input has the focus
 	clockSeq int       // the countdown tick that counts (clock)
 	clockAt  time.Time // when it was armed
+	settled  bool      // Options.Settled was called
 }
 
 func newWalletPage(c *common) *walletPage {
@@ -519,6 +520,10 @@ func (p *walletPage) update(msg tea.Msg) tea.Cmd {
 		p.hist, p.loadedH, p.search = msg.rows, true, nil
 		p.histSig, p.histAt = msg.sig, time.Now()
 		p.reorder()
+		if s := c.opts.Settled; s != nil && !p.settled {
+			p.settled = true
+			s()
+		}
 	case walletTickMsg:
 		if msg.gen == p.gen && p.on {
 			return tea.Batch(p.load(false), p.tick())

@@ -82,9 +82,12 @@ func cmdWallet(args []string) int {
 	}
 	ctx, stop := g.context(false)
 	defer stop()
-	restore := walletProcs()
+	var restore func()
+	opts.Settled = func() { restore = walletProcs() }
 	err = tui.Run(ctx, opts, os.Stdin, os.Stdout)
-	restore()
+	if restore != nil {
+		restore()
+	}
 	if errors.Is(err, tui.ErrDemoRequested) {
 		return runDemo(ctx, "127.0.0.1:8080", "", tr.Lang(), *support, os.Stderr)
 	}
@@ -95,8 +98,10 @@ func cmdWallet(args []string) int {
 	return exitOK
 }
 
-// walletProcs runs the wallet on one P (GOMAXPROCS=1) until restore. Alone
-// in its process the wallet is an event loop, the renderer's 60 fps timer
+// walletProcs runs the wallet on one P (GOMAXPROCS=1) until restore, once
+// it has settled (tui.Options.Settled: after its first load, so start-up
+// and a long history's first download keep every core). Alone in its
+// process the waiting wallet is an event loop, the renderer's 60 fps timer
 // and a few HTTP calls; with two Ps the scheduler keeps handing that timer
 // between threads and waking the network poller, which costs more than
 // the work itself (BenchmarkWalletIdleCPU: idle CPU a fifth lower on one
