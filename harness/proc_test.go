@@ -75,6 +75,7 @@ func (r *replica) start() error {
 	cmd := exec.Command(binary, append([]string{"server", "--addr", r.addr}, r.args...)...)
 	cmd.Env = append(os.Environ(), r.env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	dieWithParent(cmd)
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return err

@@ -25,12 +25,6 @@ type faults struct {
 	notes                 map[string]int // what was done, how often
 }
 
-func (f *faults) total() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.kills + f.pgStops + f.stall
-}
-
 // result is one configuration's part of the summary.
 type result struct {
 	name                string
@@ -153,6 +147,12 @@ func runReliability(t *testing.T, s *system, d time.Duration) result {
 	aud.mu.Unlock()
 	for _, v := range violations {
 		t.Error(v)
+	}
+	if len(violations) > 0 {
+		if path, err := h.dump(s.name); err == nil {
+			t.Logf("every acknowledged operation of %s is in %s; the replicas' logs are in %s", s.name, path, s.dir)
+		}
+		s.keepLogs = true
 	}
 	f.mu.Lock()
 	res := result{name: s.name, ops: h.ops.Load(), acked: h.acked.Load(), unknown: h.unknown.Load(),

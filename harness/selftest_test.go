@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"database/sql"
+	"os"
 	"strings"
 	"testing"
 
@@ -38,6 +39,15 @@ func TestHarnessCanFail(t *testing.T) {
 		if !strings.Contains(got, w) {
 			t.Errorf("verify did not report %q; it reported:\n%s", w, got)
 		}
+	}
+
+	path, err := h.dump("selftest")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(path)
+	if b, _ := os.ReadFile(path); !strings.Contains(string(b), `"check":"`+real.Fastcheck+`","op":"accept"`) || !strings.Contains(string(b), `"violation"`) {
+		t.Errorf("the dump of the acknowledged operations lacks the accept or the violations:\n%s", b)
 	}
 
 	if res := s.audit(ctx); !res.ran || !res.ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,7 +24,9 @@ type system struct {
 	rr       *roundRobin
 	front    *front
 	prov     *providers
-	payments bool // the replicas run with top-ups and withdrawals
+	payments bool   // the replicas run with top-ups and withdrawals
+	dir      string // the replicas' logs (and the SQLite database)
+	keepLogs bool   // a failed run keeps dir
 }
 
 // newSystem starts a configuration: SQLite when pg is nil (one replica:
@@ -32,8 +35,11 @@ type system struct {
 // them yet runs without (and says so).
 func newSystem(t testing.TB, name string, pg *pgCluster, n int, withPayments bool) *system {
 	t.Helper()
-	dir := t.TempDir()
-	s := &system{name: name, pg: pg}
+	dir, err := os.MkdirTemp("", "fastcheck-harness-"+name+".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &system{name: name, pg: pg, dir: dir}
 	if pg == nil {
 		s.db = filepath.Join(dir, "fastcheck.db")
 	} else {
@@ -55,6 +61,9 @@ func newSystem(t testing.TB, name string, pg *pgCluster, n int, withPayments boo
 	t.Cleanup(func() {
 		for _, r := range s.reps {
 			r.kill()
+		}
+		if !s.keepLogs {
+			os.RemoveAll(dir)
 		}
 	})
 	s.payments = withPayments

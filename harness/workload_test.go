@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"sync"
@@ -335,6 +337,39 @@ func (s *system) briacoinTopup(ctx context.Context, r *mrand.Rand, u *user, h *h
 	h.mu.Lock()
 	h.topups = append(h.topups, ack)
 	h.mu.Unlock()
+}
+
+// dump writes every acknowledged operation, one JSON object a line, to a
+// file that outlives the test (for a failed run).
+func (h *history) dump(name string) (string, error) {
+	f, err := os.CreateTemp("", "fastcheck-reliability-"+name+"-*.jsonl")
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	enc := json.NewEncoder(f)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, n := range sortedKeys(h.creates) {
+		c := h.creates[n]
+		enc.Encode(map[string]any{"op": "create", "check": n, "by": c.creator.name, "amount": c.amount})
+		for _, u := range h.accepts[n] {
+			enc.Encode(map[string]any{"op": "accept", "check": n, "by": u.name})
+		}
+		if h.cancels[n] {
+			enc.Encode(map[string]any{"op": "cancel", "check": n, "by": c.creator.name})
+		}
+	}
+	for _, a := range h.topups {
+		enc.Encode(map[string]any{"op": "topup", "by": a.u.name, "topup": a.t, "paid": a.paid, "declined": a.declined})
+	}
+	for _, a := range h.withdraws {
+		enc.Encode(map[string]any{"op": "withdraw", "by": a.u.name, "withdrawal": a.w})
+	}
+	for _, v := range h.violations {
+		enc.Encode(map[string]any{"violation": v})
+	}
+	return f.Name(), nil
 }
 
 // sortedKeys is for stable reports.
