@@ -17,7 +17,7 @@ func completionCommand() cliCommand {
 		about:    tr.T("cli.completion.about"),
 		examples: []string{
 			"fastcheck completion bash > ~/.local/share/bash-completion/completions/fastcheck",
-			"source <(fastcheck completion bash)                         # bash, this shell only",
+			"source <(fastcheck completion bash)                         # " + tr.T("cli.completion.example"),
 			"fastcheck completion zsh > \"${fpath[1]}/_fastcheck\"          # zsh",
 			"fastcheck completion fish > ~/.config/fish/completions/fastcheck.fish",
 		},

@@ -28,8 +28,8 @@ func loginCommand() cliCommand {
 		examples: []string{
 			"fastcheck login",
 			"fastcheck login --server https://fastcheck.store/api --profile work",
-			"fastcheck login --no-qr --json        # for scripts: read approveUrl from the first line",
-			"fastcheck login --insecure-storage    # no OS keyring: keep the key in a 0600 file",
+			"fastcheck login --no-qr --json        # " + tr.T("cli.login.example1"),
+			"fastcheck login --insecure-storage    # " + tr.T("cli.login.example2"),
 		},
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
 			noQR := fs.Bool("no-qr", false, tr.T("cli.login.flagnoqr"))

@@ -49,7 +49,7 @@ func cmdServer(args []string) int {
 		fmt.Fprint(fs.Output(), tr.T("cli.server.usage")+`
 
 `+tr.T("cli.help.examples")+`
-  fastcheck server --demo        # also the sandbox bank at /bank/ and the Briacoin simulator at /briacoin/
+  fastcheck server --demo        # `+tr.T("cli.server.example")+`
   FASTCHECK_BRIACOIN_SECRET=... fastcheck server --briacoin-url https://api.briacoin.com/api/ \
       --briacoin-account 42 --briacoin-rate "1 coin = 100.00 RUB" --public-url https://fastcheck.example
   fastcheck server --addr 127.0.0.1:9090 --db /tmp/fc.db --check-ttl 24h

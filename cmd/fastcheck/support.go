@@ -43,12 +43,12 @@ func supportCommand(tuiArgs []string) cliCommand {
 		summary:  tr.T("cli.support.summary"),
 		about:    tr.T("cli.support.about"),
 		examples: []string{
-			"fastcheck login --profile staff          # the phone of a staff member approves",
+			"fastcheck login --profile staff          # " + tr.T("cli.support.example1"),
 			"fastcheck support --profile staff",
 			"fastcheck support find Tx9k --profile staff",
 			"fastcheck support account 'Tx9k…(43 characters)' --json --profile staff",
 			"fastcheck support check 1234-5678-0001 --profile staff",
-			"fastcheck support --demo                 # the staff view of the demo",
+			"fastcheck support --demo                 # " + tr.T("cli.support.example2"),
 		},
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
 			demo := fs.Bool("demo", false, tr.T("cli.support.flagdemo"))
