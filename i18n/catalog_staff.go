@@ -56,6 +56,7 @@ var staffMessages = []struct{ id, en, ru string }{
 	// The CLI's `fastcheck support` (the rest of its text is in catalog_cli.go).
 	{"cli.support.accounts", "%d account.|%d accounts.", "%d счёт.|%d счёта.|%d счетов."},
 	{"cli.auditlog.reads", "%d staff read.|%d staff reads.", "%d просмотр сотрудников.|%d просмотра сотрудников.|%d просмотров сотрудников."},
+	{"cli.support.flagaddr", "with --demo: where the embedded server listens; if that port is taken, any free one", "с --demo: адрес встроенного сервера; если порт занят — любой свободный"},
 	{"cli.support.summary", "the read-only staff view: find accounts, read one, look up any check", "просмотр для поддержки, только чтение: найти счёт, открыть его, найти любой чек"},
 }
 

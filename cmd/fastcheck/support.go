@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -52,10 +51,11 @@ func supportCommand(tuiArgs []string) cliCommand {
 		},
 		setup: func(fs *flag.FlagSet, g *globals) func([]string) int {
 			demo := fs.Bool("demo", false, tr.T("cli.support.flagdemo"))
+			addr := fs.String("addr", "127.0.0.1:8080", tr.T("cli.support.flagaddr"))
 			return func(args []string) int {
 				if len(args) == 0 {
 					if *demo {
-						return cmdSupportDemo(tuiArgs)
+						return cmdSupportDemo(*addr)
 					}
 					return cmdWallet(append([]string{"--support"}, tuiArgs...))
 				}
@@ -298,20 +298,15 @@ type auditLogRow struct {
 }
 
 // cmdSupportDemo is `fastcheck support --demo`: the embedded demo server
-// and the staff view against it, logging in as the demo's "support".
-func cmdSupportDemo(args []string) int {
-	fs := flag.NewFlagSet("fastcheck support", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.Bool("demo", true, "")
-	if err := fs.Parse(args); err != nil {
-		return usageError("support", "%v", err)
-	}
+// at addr (any free port if that one is taken) and the staff view against
+// it, logging in as the demo's "support".
+func cmdSupportDemo(addr string) int {
 	if !isTerminal(os.Stdin) || !isTerminal(os.Stdout) {
 		return usageError("support", "cli.support.noterminal")
 	}
 	ctx, stop := (&globals{}).context(false)
 	defer stop()
-	return runDemo(ctx, "127.0.0.1:8080", "", tr.Lang(), true, os.Stderr)
+	return runDemo(ctx, addr, "", tr.Lang(), true, os.Stderr)
 }
 
 // reasonWord is a failed accept's reason (a JSON value) in words.
