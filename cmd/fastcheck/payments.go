@@ -290,35 +290,14 @@ func showWithdrawal(g *globals, wd api.Withdrawal) int {
 	return code
 }
 
-// methodWord is a top-up method (a JSON value) in words.
-func methodWord(m string) string {
-	switch m {
-	case api.MethodBank:
-		return tr.T("cli.topup.bank")
-	case api.MethodBriacoin:
-		return "Briacoin"
-	}
-	return client.Sanitize(m)
-}
+// methodWord, topupWord and withdrawWord are a top-up's method and
+// status and a withdrawal's status (JSON values) in words.
+func methodWord(m string) string        { return word(methodIDs, m) }
+func topupWord(status string) string    { return word(topupIDs, status) }
+func withdrawWord(status string) string { return word(withdrawIDs, status) }
 
-// topupWord is a top-up's status (a JSON value) in words.
-func topupWord(status string) string {
-	switch status {
-	case api.TopupDeclined:
-		return tr.T("cli.topup.statusdeclined")
-	case api.TopupExpired:
-		return tr.T("cli.topup.statusexpired")
-	}
-	return client.Sanitize(status)
-}
-
-// withdrawWord is a withdrawal's status (a JSON value) in words.
-func withdrawWord(status string) string {
-	switch status {
-	case api.WithdrawPending:
-		return tr.T("cli.withdraw.statuspending")
-	case api.WithdrawUnknown:
-		return tr.T("cli.withdraw.statusunknown")
-	}
-	return client.Sanitize(status)
-}
+var (
+	methodIDs   = map[string]string{api.MethodBank: "cli.topup.bank", api.MethodBriacoin: "cli.topup.briacoin"}
+	topupIDs    = map[string]string{api.TopupDeclined: "cli.topup.statusdeclined", api.TopupExpired: "cli.topup.statusexpired"}
+	withdrawIDs = map[string]string{api.WithdrawPending: "cli.withdraw.statuspending", api.WithdrawUnknown: "cli.withdraw.statusunknown"}
+)

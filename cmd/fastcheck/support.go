@@ -311,11 +311,5 @@ func cmdSupportDemo(addr string) int {
 
 // reasonWord is a failed accept's reason (a JSON value) in words.
 func reasonWord(reason string) string {
-	switch reason {
-	case "wrong_code":
-		return tr.T("cli.support.wrongcode")
-	case "not_found":
-		return tr.T("cli.support.notfound")
-	}
-	return strings.ReplaceAll(client.Sanitize(reason), "_", " ")
+	return strings.ReplaceAll(word(map[string]string{"wrong_code": "cli.support.wrongcode", "not_found": "cli.support.notfound"}, reason), "_", " ")
 }

@@ -543,14 +543,19 @@ func cancelCommand() cliCommand {
 	}
 }
 
-// stateWord is a check's state (a JSON value: active, used, expired,
-// cancelled, locked) in words, in the run's language.
-func stateWord(state string) string {
-	if id, ok := stateIDs[state]; ok {
+// word is a JSON value (a state, a type, a status) in words: the message
+// ids names for it, else the value itself, sanitized.
+func word(ids map[string]string, v string) string {
+	if id, ok := ids[v]; ok {
 		return tr.T(id)
 	}
-	return client.Sanitize(state)
+	return client.Sanitize(v)
 }
+
+// stateWord is a check's state (active, used, expired, cancelled, locked)
+// in words; typeWord a history row's type (created, accepted).
+func stateWord(state string) string { return word(stateIDs, state) }
+func typeWord(typ string) string    { return word(typeIDs, typ) }
 
 var stateIDs = map[string]string{
 	api.CheckActive:    "cli.state.active",
@@ -560,13 +565,4 @@ var stateIDs = map[string]string{
 	api.CheckLocked:    "cli.state.locked",
 }
 
-// typeWord is a history row's type (created, accepted) in words.
-func typeWord(typ string) string {
-	switch typ {
-	case api.TypeCreated:
-		return tr.T("cli.type.created")
-	case api.TypeAccepted:
-		return tr.T("cli.type.accepted")
-	}
-	return client.Sanitize(typ)
-}
+var typeIDs = map[string]string{api.TypeCreated: "cli.type.created", api.TypeAccepted: "cli.type.accepted"}
