@@ -79,14 +79,14 @@ func LoadConfig(path string) (*Config, error) {
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(c); err != nil {
-		return nil, fmt.Errorf("config file %s is damaged: %v (fix or remove it)", path, err)
+		return nil, &ConfigError{Path: path, Err: err}
 	}
 	if _, err := i18n.Parse(c.Lang); err != nil {
-		return nil, fmt.Errorf("config file %s: %v", path, err)
+		return nil, &ConfigError{Path: path, Err: err, Lang: c.Lang}
 	}
 	for name := range c.Profiles {
 		if err := ValidProfileName(name); err != nil {
-			return nil, fmt.Errorf("config file %s: %v", path, err)
+			return nil, &ConfigError{Path: path, Err: err, Profile: name}
 		}
 		if c.Profiles[name] == nil {
 			c.Profiles[name] = &Profile{}
@@ -94,6 +94,23 @@ func LoadConfig(path string) (*Config, error) {
 	}
 	return c, nil
 }
+
+// ConfigError is a config file that cannot be used: not JSON of the right
+// shape (damaged), or an unknown "lang", or a bad profile name.
+type ConfigError struct {
+	Path          string
+	Err           error
+	Lang, Profile string // the bad value, when one is the cause
+}
+
+func (e *ConfigError) Error() string {
+	if e.Lang == "" && e.Profile == "" {
+		return fmt.Sprintf("config file %s is damaged: %v (fix or remove it)", e.Path, e.Err)
+	}
+	return fmt.Sprintf("config file %s: %v", e.Path, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 // Save writes the config to path atomically (directory 0700, file 0600).
 func (c *Config) Save(path string) error {

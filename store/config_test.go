@@ -47,8 +47,9 @@ func TestConfigRoundTripAndDamage(t *testing.T) {
 		"lang not text": `{"lang": 1}`,
 	} {
 		os.WriteFile(path, []byte(text), 0o600)
-		if _, err := LoadConfig(path); err == nil || !strings.Contains(err.Error(), path) {
-			t.Errorf("%s: %v, want an error naming the file", name, err)
+		var ce *ConfigError
+		if _, err := LoadConfig(path); err == nil || !strings.Contains(err.Error(), path) || !errors.As(err, &ce) || ce.Path != path {
+			t.Errorf("%s: %v, want a ConfigError naming the file", name, err)
 		}
 	}
 }

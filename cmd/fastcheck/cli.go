@@ -361,6 +361,16 @@ func describeIn(l *i18n.Locale, err error) string {
 	if errors.As(err, &ku) {
 		return l.Tf("cli.nokeyring", ku.Err, ku.FilePath)
 	}
+	var cf *store.ConfigError
+	switch {
+	case !errors.As(err, &cf):
+	case cf.Lang != "":
+		return l.Tf("cli.config.badlang", cf.Path, api.Truncate(cf.Lang, 40), strings.Join(i18n.Langs, ", "))
+	case cf.Profile != "":
+		return l.Tf("cli.config.badprofile", cf.Path, l.Tf("cli.profile.badname", api.Truncate(cf.Profile, 70)))
+	default:
+		return l.Tf("cli.config.damaged", cf.Path, cf.Err)
+	}
 	var ce *client.Error
 	if !errors.As(err, &ce) {
 		return err.Error()

@@ -735,6 +735,15 @@ func TestCLIHelpAndErrorsGolden(t *testing.T) {
 	if out := h.ok("--help", "--lang", "en"); !strings.HasPrefix(out, "Usage:") {
 		t.Errorf("--lang en over the config's ru:\n%s", out)
 	}
+	// A config with an unknown language is reported, in the language of
+	// the environment, naming the file.
+	cfgPath := filepath.Join(h.dir, "config", "fastcheck", "config.json")
+	if err := os.WriteFile(cfgPath, []byte(`{"lang": "de"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, errs, code := ru.run("balance", "--insecure-storage"); code != exitError || !strings.Contains(errs, "неизвестный язык \"lang\" \"de\"") || !strings.Contains(errs, cfgPath) {
+		t.Errorf("a config with lang de: exit %d\n%s", code, errs)
+	}
 	for _, args := range [][]string{{"--lang"}, {"--lang", "de", "balance"}, {"balance", "--lang=x"}} {
 		if _, errs, code := h.run(args...); code != exitUsage || !strings.Contains(errs, "--lang") {
 			t.Errorf("%v: exit %d\n%s", args, code, errs)
