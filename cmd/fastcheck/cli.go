@@ -212,7 +212,8 @@ func newClient(set store.Settings, key ed25519.PrivateKey, session string) (*cli
 	}
 	c, err := client.New(client.Options{BaseURL: set.Server, Key: key, SessionID: session, AllowInsecureHTTP: set.AllowInsecureHTTP})
 	if err != nil {
-		return nil, usageErr{errors.New(strings.TrimPrefix(err.Error(), "client: "))}
+		// The key is ours and sound: the server's URL is what is wrong.
+		return nil, usageErr{errors.New(tr.Tf("cli.badserver", api.Truncate(set.Server, 80)))}
 	}
 	return c, nil
 }
