@@ -180,12 +180,12 @@ func TestGoldenWalletHistory(t *testing.T) {
 }
 
 func TestGoldenWalletEmpty(t *testing.T) {
-	eachSize(t, []string{i18n.English}, func(t *testing.T, lang string, w, h int) {
+	eachSize(t, both, func(t *testing.T, lang string, w, h int) {
 		g := runGolden(t, lang, w, h, fakeSession, func(f *fakeAPI) {
 			f.routes["GET /fastcheck/active"] = func(*httpRequest) (int, any) { return 200, map[string]any{"checks": []any{}} }
 			f.routes["GET /fastcheck/history"] = func(*httpRequest) (int, any) { return 200, map[string]any{"checks": []any{}} }
 		})
-		g.wait("No active checks")
+		g.wait(map[string]string{i18n.English: "No active checks", i18n.Russian: "Активных чеков нет"}[lang])
 		g.require()
 	})
 }
@@ -265,7 +265,7 @@ func TestGoldenAccept(t *testing.T) {
 }
 
 func TestGoldenHandover(t *testing.T) {
-	eachSize(t, []string{i18n.English}, func(t *testing.T, lang string, w, h int) {
+	eachSize(t, both, func(t *testing.T, lang string, w, h int) {
 		g := runGolden(t, lang, w, h, fakeSession, nil)
 		g.wait("7700-1200-3344")
 		g.key("j")
@@ -351,7 +351,7 @@ func TestGoldenSetup(t *testing.T) {
 }
 
 func TestGoldenLoginDemo(t *testing.T) {
-	eachSize(t, []string{i18n.English}, func(t *testing.T, lang string, w, h int) {
+	eachSize(t, both, func(t *testing.T, lang string, w, h int) {
 		f := newFakeAPI()
 		o := fakeOptions(t, f, lang, "")
 		o.DemoUser = "alice"
