@@ -48,6 +48,24 @@ func TestUntilChange(t *testing.T) {
 	}
 }
 
+// The login's countdown ticks just past each change of its text.
+func TestUntilClockChange(t *testing.T) {
+	loc := i18n.New("en", time.UTC)
+	for d := -3 * time.Second; d < 3*time.Minute; d += 37 * time.Millisecond {
+		w := untilClockChange(d)
+		if w <= 0 || w > time.Second+time.Millisecond {
+			t.Fatalf("at %v the tick comes after %v", d, w)
+		}
+		if d <= 0 {
+			continue
+		}
+		before, just, after := loc.Clock(d), loc.Clock(d-w+2*time.Millisecond), loc.Clock(d-w)
+		if just != before || after == before {
+			t.Fatalf("at %v (%q) the tick after %v: %q just before, %q after", d, before, w, just, after)
+		}
+	}
+}
+
 // A check in its last minutes counts down on screen by itself, between the
 // quiet refreshes and without asking the server.
 func TestWalletCountdownTicks(t *testing.T) {

@@ -140,9 +140,21 @@ func (l *loginPage) wait() tea.Cmd {
 	}
 }
 
+// tick comes just after the countdown's next change, so that it shows
+// every second once, however late the previous tick was handled.
 func (l *loginPage) tick() tea.Cmd {
 	gen := l.gen
-	return tea.Tick(time.Second, func(time.Time) tea.Msg { return loginTickMsg{gen: gen} })
+	return tea.Tick(untilClockChange(l.remaining()), func(time.Time) tea.Msg { return loginTickMsg{gen: gen} })
+}
+
+// untilClockChange is how long until a countdown of d, as Locale.Clock
+// writes it (whole seconds rounded up), shows another text.
+func untilClockChange(d time.Duration) time.Duration {
+	w := d % time.Second
+	if w <= 0 {
+		w += time.Second
+	}
+	return w + time.Millisecond
 }
 
 func (l *loginPage) expire() {
