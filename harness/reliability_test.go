@@ -18,6 +18,11 @@ import (
 var reliabilityDuration = flag.Duration("reliability.duration", 0,
 	"how long the workload runs on each configuration (0: the short run of make test, 20s; make reliability: 3m)")
 
+// reliabilityFlags: checks live 15 s, so the ones the workload leaves
+// active expire during the run and the sweepers (one per replica) refund
+// them, under the same faults.
+var reliabilityFlags = []string{"--check-ttl", "15s"}
+
 // faults counts what was injected.
 type faults struct {
 	mu                    sync.Mutex
@@ -51,20 +56,20 @@ func TestReliability(t *testing.T) {
 	var results []result
 	parent := t
 	t.Run("sqlite", func(t *testing.T) {
-		s := newSystem(t, "sqlite", nil, 1, true)
+		s := newSystem(t, "sqlite", nil, 1, true, reliabilityFlags...)
 		results = append(results, runReliability(t, s, d))
 	})
 	var pg *pgCluster
 	t.Run("postgres-1", func(t *testing.T) {
 		pg = startPG(t, parent)
-		s := newSystem(t, "postgres-1", pg, 1, true)
+		s := newSystem(t, "postgres-1", pg, 1, true, reliabilityFlags...)
 		results = append(results, runReliability(t, s, d))
 	})
 	t.Run("postgres-3", func(t *testing.T) {
 		if pg == nil {
 			pg = startPG(t, parent)
 		}
-		s := newSystem(t, "postgres-3", pg, 3, true)
+		s := newSystem(t, "postgres-3", pg, 3, true, reliabilityFlags...)
 		results = append(results, runReliability(t, s, d))
 	})
 	var ops, acked, unknown int64
@@ -119,7 +124,9 @@ func runReliability(t *testing.T, s *system, d time.Duration) result {
 	// Everything back up, then let the payments settle.
 	s.prov.setStall(false)
 	s.recover(t, h)
+	settleStart := time.Now()
 	s.settle(ctx, t, h)
+	t.Logf("%s: the payments settled in %s", s.name, time.Since(settleStart).Round(time.Millisecond))
 	s.replays(ctx, us[0], h)
 	s.verify(ctx, t, us, h)
 	for _, r := range s.reps {
@@ -356,6 +363,15 @@ func (s *system) verify(ctx context.Context, t *testing.T, us []*user, h *histor
 			}
 		}
 	}
+	states := map[string]int{}
+	for _, v := range created {
+		states[v.state]++
+	}
+	var st []string
+	for _, k := range sortedKeys(states) {
+		st = append(st, fmt.Sprintf("%s %d", k, states[k]))
+	}
+	t.Logf("%s: checks at the end: %s", s.name, strings.Join(st, ", "))
 	for n, who := range acceptedBy {
 		if len(who) > 1 {
 			h.violate("check %s shows as accepted %d times (%s)", n, len(who), strings.Join(who, ", "))

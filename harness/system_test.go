@@ -32,8 +32,8 @@ type system struct {
 // newSystem starts a configuration: SQLite when pg is nil (one replica:
 // SQLite mode is one server process), else a fresh database on pg with
 // n replicas. withPayments asks for the payment rails; a backend without
-// them yet runs without (and says so).
-func newSystem(t testing.TB, name string, pg *pgCluster, n int, withPayments bool) *system {
+// them yet runs without (and says so). extra are more server flags.
+func newSystem(t testing.TB, name string, pg *pgCluster, n int, withPayments bool, extra ...string) *system {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "fastcheck-harness-"+name+".")
 	if err != nil {
@@ -55,7 +55,8 @@ func newSystem(t testing.TB, name string, pg *pgCluster, n int, withPayments boo
 	payArgs, payEnv := s.prov.serverArgs()
 	for i, a := range addrs {
 		s.reps = append(s.reps, &replica{name: fmt.Sprintf("%s replica %d", name, i+1), addr: a,
-			args:    []string{"--db", s.db, "--demo", "--public-url", "http://" + s.front.addr + "/api", "--log-level", "warn"},
+			args: append([]string{"--db", s.db, "--demo", "--public-url", "http://" + s.front.addr + "/api", "--log-level", "warn"},
+				extra...),
 			logPath: filepath.Join(dir, fmt.Sprintf("replica%d.log", i+1))})
 	}
 	t.Cleanup(func() {
