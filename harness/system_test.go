@@ -24,9 +24,10 @@ type system struct {
 	rr       *roundRobin
 	front    *front
 	prov     *providers
-	payments bool   // the replicas run with top-ups and withdrawals
-	dir      string // the replicas' logs (and the SQLite database)
-	keepLogs bool   // a failed run keeps dir
+	payments bool           // the replicas run with top-ups and withdrawals
+	dir      string         // the replicas' logs (and the SQLite database)
+	keepLogs bool           // a failed run keeps dir
+	late     sync.WaitGroup // accepts timed for a check's expiry
 }
 
 // newSystem starts a configuration: SQLite when pg is nil (one replica:

@@ -115,9 +115,11 @@ type history struct {
 	topups     []topupAck
 	withdraws  []withdrawAck
 	violations []string
+	stuck      []string // acknowledged withdrawals not final after the settle
 
 	ops, acked, refused, unknown, serverErrors atomic.Int64
-	refusedBy                                  sync.Map // client.Kind → *atomic.Int64
+	lateTried, lateAcked                       atomic.Int64 // accepts sent in the second of expiry
+	refusedBy                                  sync.Map     // client.Kind → *atomic.Int64
 }
 
 func newHistory() *history {
@@ -208,15 +210,29 @@ func (s *system) checkWorker(ctx context.Context, us []*user, h *history) {
 			wg.Go(func() { s.cancel(ctx, h, ack) })
 			wg.Go(func() { s.accept(ctx, h, ack, others[0]) })
 			wg.Wait()
-		default: // left active
+		default: // left active; some of them are accepted right at their expiry
+			if exp, err := api.ParseTime(cr.Expiration); err == nil && r.IntN(3) == 0 {
+				// The wire's expiration is in whole seconds, the stored
+				// one is not: aim at the second after it.
+				at := exp.Add(time.Duration(r.IntN(1000)) * time.Millisecond)
+				s.late.Go(func() {
+					time.Sleep(time.Until(at))
+					lctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					defer cancel()
+					h.lateTried.Add(1)
+					if s.accept(lctx, h, ack, others[0]) {
+						h.lateAcked.Add(1)
+					}
+				})
+			}
 		}
 	}
 }
 
-func (s *system) accept(ctx context.Context, h *history, c *createAck, u *user) {
+func (s *system) accept(ctx context.Context, h *history, c *createAck, u *user) bool {
 	res, err := u.c.AcceptCheck(ctx, c.number, c.code)
 	if !h.outcome(err) {
-		return
+		return false
 	}
 	if res.Amount != 0 && res.Amount != c.amount {
 		h.violate("accept of check %s (amount %d) by %s credited %d", c.number, c.amount, u.name, res.Amount)
@@ -231,6 +247,7 @@ func (s *system) accept(ctx context.Context, h *history, c *createAck, u *user) 
 	if cancelled {
 		h.violate("check %s: both a cancel and an accept acknowledged", c.number)
 	}
+	return true
 }
 
 func (s *system) cancel(ctx context.Context, h *history, c *createAck) {
