@@ -72,11 +72,13 @@ type Payments struct {
 	MaxQueue int
 	// PerUserPerMinute limits top-ups and withdrawals per user (0 means 20).
 	PerUserPerMinute float64
-	// TransferLease is how long a withdrawal's sender holds it (0 means
-	// 2 min). A claimed withdrawal without an outcome once its lease has
-	// ended was interrupted and becomes unknown, so the lease must outlast
-	// one Briacoin call (its key wait included) by a margin covering the
-	// replicas' clock differences.
+	// TransferLease is how long a withdrawal lease lasts (0 means 15 s).
+	// A claimed withdrawal without an outcome once its sender's lease has
+	// ended was interrupted (the sender died) and becomes unknown, so a
+	// sender renews its lease every sixth of this while the transfer call
+	// runs, and cuts the call off if it could not renew for three quarters
+	// of it; the last quarter covers the replicas' clock differences. A
+	// shorter lease finds a dead sender's withdrawal sooner.
 	TransferLease time.Duration
 }
 
@@ -146,7 +148,7 @@ func newPayments(s *Server, cfg Payments, st ledger.Store) (*payments, error) {
 		cfg.PerUserPerMinute = 20
 	}
 	if cfg.TransferLease <= 0 {
-		cfg.TransferLease = 2 * time.Minute
+		cfg.TransferLease = 15 * time.Second
 	}
 	p := &payments{
 		s: s, cfg: cfg, store: ps, rate: cfg.Rate, queue: newBriaQueue(),

@@ -759,6 +759,49 @@ func lostAnswer(w api.Withdrawal, resolved, reason string) bool {
 	return w.Status == api.WithdrawUnknown || (w.Status == resolved && strings.Contains(w.Reason, reason))
 }
 
+// TestWithdrawLeaseHeldWhileCallRuns: while a transfer call runs, its
+// sender renews its lease, so a call longer than a lease is not taken for
+// interrupted; once the lease cannot be renewed (here: the withdrawal was
+// settled elsewhere), the call is cut off.
+func TestWithdrawLeaseHeldWhileCallRuns(t *testing.T) {
+	t.Parallel()
+	const lease = 6 * time.Second
+	env := servertest.Start(t) // no payments: no worker of its own sends the withdrawal
+	alice := env.Login(t, servertest.Demo(t, "alice"))
+	st := env.Store
+	owner, hold := server.LeaseKeeper(st, lease)
+	ctx, now := context.Background(), time.Now()
+	if _, _, err := st.StartWithdrawal(ctx, ledger.NewWithdrawal{Ref: "WLEASE", UserID: alice.UserID, Amount: 1000, Currency: "RUB",
+		Destination: testWallet, Provider: "briacoin", Outflow: ledger.ExternalBriaOut, Meta: `{"coins":"0.1"}`, Now: now}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.LeaseWithdrawal(ctx, "WLEASE", owner, now, now.Add(lease)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ClaimWithdrawal(ctx, "WLEASE", owner, "", now, now.Add(lease)); err != nil {
+		t.Fatal(err)
+	}
+	call, stop := hold(ctx, "WLEASE")
+	defer stop()
+	time.Sleep(lease + time.Second) // past the first lease: only renewals keep it
+	if call.Err() != nil {
+		w, _ := st.Withdrawal(ctx, "WLEASE")
+		t.Fatalf("the call was cut off although its lease could be renewed: %+v", w)
+	}
+	if w, err := st.Withdrawal(ctx, "WLEASE"); err != nil || w.Status != ledger.WithdrawPending || !w.LeaseUntil.After(time.Now()) {
+		t.Fatalf("withdrawal during a long call = %+v, %v; want pending under a live lease", w, err)
+	}
+	if _, err := st.FinishWithdrawal(ctx, ledger.FinishWithdrawal{Ref: "WLEASE", Status: ledger.WithdrawFailed, Now: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-call.Done():
+	case <-time.After(30 * time.Second):
+		t.Fatal("the call went on although its lease could no longer be renewed")
+	}
+	servertest.RequireAudit(t, env)
+}
+
 // TestWithdrawTimeoutBeforeTransfer: the transfer request hangs without
 // being executed. The outcome is unknown until the reconciler finds the
 // balance unchanged: then the money goes back, and nothing was sent.

@@ -167,10 +167,17 @@ func (p *payments) sendWithdrawal(ctx context.Context, ref string) {
 	if err != nil || w.Status != ledger.WithdrawPending || w.Attempted() || w.Leased(p.owner, now) {
 		return
 	}
-	if _, err := p.store.LeaseWithdrawal(bg, ref, p.owner, now, until); err != nil {
+	w, err = p.store.LeaseWithdrawal(bg, ref, p.owner, now, until)
+	if err != nil {
 		if errors.Is(err, ledger.ErrTransferBusy) {
 			p.warn("withdraw-blocked", "withdrawals wait: another's transfer is in flight or being reconciled", "waiting", ref)
 		}
+		return
+	}
+	if w.Status != ledger.WithdrawPending || w.Attempted() {
+		// Claimed meanwhile by a sender whose lease has since ended: it
+		// may have gone out, so it is never sent (or refused) here; the
+		// reconciler marks it unknown.
 		return
 	}
 	claimed := false
@@ -214,8 +221,10 @@ func (p *payments) sendWithdrawal(ctx context.Context, ref string) {
 		return
 	}
 	claimed = true
+	cctx, release := p.holdLease(ctx, ref)
+	defer release()
 	var tr briacoin.Transfer
-	err = p.keyed(ctx, func(ctx context.Context) (err error) {
+	err = p.keyed(cctx, func(ctx context.Context) (err error) {
 		tr, err = p.cfg.Briacoin.TransferToAddress(ctx, w.Destination, coins)
 		return err
 	})
@@ -232,6 +241,46 @@ func (p *payments) sendWithdrawal(ctx context.Context, ref string) {
 	default:
 		p.s.log.Warn("Briacoin transfer outcome unknown; it will be reconciled", "ref", ref, "err", err)
 		p.finish(bg, ref, ledger.WithdrawUnknown, "", "the service's answer was lost; the transfer is being reconciled")
+	}
+}
+
+// holdLease keeps this process's lease on withdrawal ref alive while a
+// call runs: it renews the lease every sixth of TransferLease, and cancels
+// the returned context once three quarters of a lease pass without a
+// renewal (the database out of reach, or the withdrawal taken over), so
+// that the call is over before any replica may take the withdrawal for
+// interrupted. The last quarter is the margin for the replicas' clocks.
+// stop ends the renewals.
+func (p *payments) holdLease(ctx context.Context, ref string) (cctx context.Context, stop func()) {
+	lease := p.cfg.TransferLease
+	cctx, cancel := context.WithCancel(ctx)
+	watchdog := time.AfterFunc(lease*3/4, cancel)
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(lease / 6)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-cctx.Done():
+				return
+			case <-t.C:
+			}
+			now, until := p.lease()
+			_, err := p.store.LeaseWithdrawal(cctx, ref, p.owner, now, until) // the watchdog bounds a slow one
+			if err != nil {
+				p.warn("lease-renew", "renewing a withdrawal's lease failed", "ref", ref, "err", err)
+				continue
+			}
+			watchdog.Reset(lease * 3 / 4)
+			p.s.metrics.ledgerOp("withdraw_lease_renew", "ok", 1)
+		}
+	}()
+	return cctx, func() {
+		close(done)
+		watchdog.Stop()
+		cancel()
 	}
 }
 
