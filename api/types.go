@@ -26,6 +26,11 @@ type Websession struct {
 	// PollInterval is an extension: the pace, in seconds, at which a client
 	// that does not long-poll should ask again (RFC 8628's "interval").
 	PollInterval int `json:"interval,omitempty"`
+	// ApproveURL is an extension, in the answer that creates a websession
+	// on a server with a public URL (--public-url): the address the login
+	// QR should carry, so that a phone on the LAN or the internet reaches
+	// the approve page even when this client talks to loopback.
+	ApproveURL string `json:"approveUrl,omitempty"`
 }
 
 // Websession states (extension field "state").

@@ -84,6 +84,7 @@ type Client struct {
 	attemptTTL time.Duration // cap of one attempt (plus any long-poll wait)
 	backoff    backoffPolicy
 	approve    string // base of ApproveURL
+	approveSet bool   // approve came from Options.ApproveBase
 }
 
 // New checks the options and builds a Client.
@@ -112,7 +113,7 @@ func New(o Options) (*Client, error) {
 		if err != nil {
 			return nil, fmt.Errorf("client: ApproveBase: %w", err)
 		}
-		c.approve = ab
+		c.approve, c.approveSet = ab, true
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxResponseBytes
@@ -209,6 +210,23 @@ func (c *Client) Fingerprint() string {
 // Options.ApproveBase as the base when set.
 func (c *Client) ApproveURL(id string) string {
 	return c.approve + "/approve/" + url.PathEscape(id)
+}
+
+// LoginURL is what the login QR for a new websession encodes: the
+// client's own ApproveBase when one was given, else the approve address
+// the server announced (its public URL) when that is a sane http(s) URL
+// of this session's approve page, else ApproveURL(ws.SessionID).
+func (c *Client) LoginURL(ws api.Websession) string {
+	if c.approveSet || ws.ApproveURL == "" {
+		return c.ApproveURL(ws.SessionID)
+	}
+	u, err := url.Parse(ws.ApproveURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil ||
+		u.RawQuery != "" || u.Fragment != "" || !strings.HasSuffix(u.Path, "/approve/"+ws.SessionID) ||
+		len(ws.ApproveURL) > 2048 || strings.ContainsAny(ws.ApproveURL, " \t\r\n") {
+		return c.ApproveURL(ws.SessionID)
+	}
+	return u.String()
 }
 
 // ClockOffset is the learned difference between the server's clock and

@@ -623,6 +623,58 @@ func TestApproveURLRoundTrip(t *testing.T) {
 	}
 }
 
+// TestLoginURLFromPublicURL: a server with a public URL announces the
+// approve address in the websession it creates, and the login QR carries
+// it (a phone on the LAN cannot reach the loopback address the client
+// uses); the client's own ApproveBase wins over it, and an announced URL
+// that is not this session's approve page over http(s) is ignored.
+func TestLoginURLFromPublicURL(t *testing.T) {
+	t.Parallel()
+	env := servertest.Start(t, func(c *server.Config) { c.PublicURL = "http://192.168.1.20:8080/" })
+	c := newClient(t, env.URL, servertest.NewKey(t))
+	ws, err := c.CreateWebsession(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "http://192.168.1.20:8080/approve/" + ws.SessionID
+	if ws.ApproveURL != want || c.LoginURL(ws) != want {
+		t.Fatalf("approveUrl %q, LoginURL %q, want %q", ws.ApproveURL, c.LoginURL(ws), want)
+	}
+	own, err := client.New(client.Options{BaseURL: env.URL, Key: servertest.NewKey(t), ApproveBase: "http://127.0.0.1:9/x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := own.LoginURL(ws); got != "http://127.0.0.1:9/x/approve/"+ws.SessionID {
+		t.Fatalf("with ApproveBase, LoginURL = %q", got)
+	}
+	fallback := c.ApproveURL(ws.SessionID)
+	for _, bad := range []string{
+		"javascript:alert(1)//approve/" + ws.SessionID,
+		"ftp://host/approve/" + ws.SessionID,
+		"http:///approve/" + ws.SessionID,
+		"http://user:pw@host/approve/" + ws.SessionID,
+		"http://host/approve/OTHERSESSION",
+		"http://host/approve/" + ws.SessionID + "?x=1",
+		"http://host/approve/" + ws.SessionID + "#f",
+		"http://host/\x1b[2J/approve/" + ws.SessionID,
+		"http://host/" + strings.Repeat("a", 3000) + "/approve/" + ws.SessionID,
+		"%zz",
+	} {
+		w := ws
+		w.ApproveURL = bad
+		if got := c.LoginURL(w); got != fallback {
+			t.Errorf("announced %q: LoginURL = %q, want the client's own %q", bad, got, fallback)
+		}
+	}
+	// Without a public URL nothing is announced.
+	plain := servertest.Start(t)
+	pc := newClient(t, plain.URL, servertest.NewKey(t))
+	pws, err := pc.CreateWebsession(ctxT(t))
+	if err != nil || pws.ApproveURL != "" || pc.LoginURL(pws) != pc.ApproveURL(pws.SessionID) {
+		t.Fatalf("without a public URL: %+v, %v", pws, err)
+	}
+}
+
 func TestConcurrentUse(t *testing.T) {
 	t.Parallel()
 	env := servertest.Start(t)

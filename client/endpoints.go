@@ -28,7 +28,7 @@ func (c *Client) Ping(ctx context.Context) error {
 
 // CreateWebsession asks for a new login websession (GET /websession),
 // signed by the client's key and bound to it (Fastcheck-Key). Show
-// ApproveURL(ws.SessionID) as the QR and Fingerprint() beside it.
+// LoginURL(ws) as the QR and Fingerprint() beside it.
 func (c *Client) CreateWebsession(ctx context.Context) (api.Websession, error) {
 	var ws api.Websession
 	err := c.do(ctx, &call{method: "GET", path: "/websession", auth: signedKey}, &ws)

@@ -43,7 +43,11 @@ func (s *Server) handleWebsessionCreate(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	s.log.Info("websession created", "id", ws.ID, "fingerprint", api.Fingerprint(c.pub), "ip", ip)
-	writeJSON(w, http.StatusOK, s.websessionView(ws))
+	v := s.websessionView(ws)
+	if s.cfg.PublicURL != "" {
+		v.ApproveURL = strings.TrimRight(s.cfg.PublicURL, "/") + "/approve/" + ws.ID
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (s *Server) websessionView(ws ledger.Websession) api.Websession {

@@ -212,7 +212,7 @@ func (l *loginPage) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		l.ws = msg.ws
-		l.url = c.client.ApproveURL(msg.ws.SessionID)
+		l.url = c.client.LoginURL(msg.ws)
 		l.qr, l.qrOK = qrImage{}, false
 		if img, err := makeQR(c.st, l.url, false); err == nil {
 			l.qr, l.qrOK = img, true

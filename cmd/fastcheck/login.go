@@ -117,7 +117,7 @@ func runLogin(g *globals, noQR, force bool) int {
 		if err != nil {
 			return failCLI("login", err, set)
 		}
-		approve := c.ApproveURL(ws.SessionID)
+		approve := c.LoginURL(ws)
 		if g.json {
 			ev := base
 			ev.Event, ev.ApproveURL, ev.Expires = "waiting", approve, ws.Expires
