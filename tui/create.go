@@ -145,6 +145,11 @@ func (p *createPage) update(msg tea.Msg) tea.Cmd {
 		if b := c.bal; b != nil && b.Currency == msg.currency {
 			after := b.Balance - msg.amount
 			p.balAfter = &after
+			// The header shows the new balance at once; the fetch below
+			// confirms it from the server.
+			nb := *b
+			nb.Balance = after
+			c.bal = &nb
 		}
 		return c.fetchBalance()
 	case tea.KeyMsg:

@@ -224,6 +224,9 @@ func TestGoldenCreate(t *testing.T) {
 		t.Run("result", func(t *testing.T) {
 			g := runGolden(t, lang, w, h, fakeSession, func(f *fakeAPI) {
 				f.routes["POST /fastcheck"] = func(*httpRequest) (int, any) {
+					f.set("GET /balance", func(*httpRequest) (int, any) {
+						return 200, map[string]any{"balance": 14_841_950 - 158_000, "currency": "RUB"}
+					})
 					return 200, map[string]any{"fastcheck": "2718-2818-2845", "code": "0042", "expiration": "2026-01-27T10:00:00Z", "Status": true, "amount": 158000, "currency": "RUB"}
 				}
 			})

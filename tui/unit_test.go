@@ -596,3 +596,35 @@ func TestQuietRefreshSkipsUnchangedHistory(t *testing.T) {
 	calls(6, "/fastcheck/active")
 	calls(3, "/fastcheck/history")
 }
+
+// TestCreateShowsNewBalanceAtOnce: after a check is created, the header
+// shows the balance less the check before the balance fetch that confirms
+// it has answered (here it never does).
+func TestCreateShowsNewBalanceAtOnce(t *testing.T) {
+	f := newFakeAPI()
+	f.approved = true
+	hold := make(chan struct{})
+	t.Cleanup(func() { close(hold) })
+	f.routes["POST /fastcheck"] = func(*http.Request) (int, any) {
+		f.set("GET /balance", func(r *http.Request) (int, any) {
+			select {
+			case <-hold:
+			case <-r.Context().Done():
+			}
+			return 503, api.Message{Message: "held"}
+		})
+		return 200, map[string]any{"fastcheck": "2718-2818-2845", "code": "0042", "expiration": "2026-01-27T10:00:00Z", "Status": true, "amount": 158000, "currency": "RUB"}
+	}
+	d := newDriver(t, fakeOptions(t, f, "en", fakeSession), 80, 24)
+	d.waitView("RUB 148,419.50")
+	d.key("n")
+	d.waitView("Create a check")
+	d.typeText("1580")
+	d.key("enter")
+	d.waitView("Create this check?")
+	d.key("enter")
+	d.waitView("2718-2818-2845")
+	if v := d.m.View(); strings.Count(v, "RUB 146,839.50") != 2 || strings.Contains(v, "148,419.50") {
+		t.Fatalf("header and result after create:\n%s", v)
+	}
+}
