@@ -24,6 +24,7 @@ type perfRow struct {
 	ops, pairs    float64 // per second
 	p50, p99      time.Duration
 	errs          int
+	commitsPerOp  float64 // PostgreSQL commits per op (0: not measured)
 	skipped, note string
 }
 
@@ -44,6 +45,13 @@ func (s *system) measure(ctx context.Context, d time.Duration) (perfRow, error) 
 			return perfRow{}, err
 		}
 		if _, err := bob.c.AcceptCheck(ctx, cr.Fastcheck, cr.Code); err != nil {
+			return perfRow{}, err
+		}
+	}
+	var c0 int64
+	if s.pg != nil {
+		time.Sleep(1500 * time.Millisecond) // let the statistics catch up
+		if c0, err = s.pg.commits(s.dbName); err != nil {
 			return perfRow{}, err
 		}
 	}
@@ -87,8 +95,18 @@ func (s *system) measure(ctx context.Context, d time.Duration) (perfRow, error) 
 		return perfRow{}, errors.New("no operation succeeded")
 	}
 	slices.Sort(lat)
-	return perfRow{ops: float64(len(lat)) / elapsed.Seconds(), pairs: float64(len(lat)/2) / elapsed.Seconds(),
-		p50: lat[len(lat)/2], p99: lat[len(lat)*99/100], errs: errs}, nil
+	row := perfRow{ops: float64(len(lat)) / elapsed.Seconds(), pairs: float64(len(lat)/2) / elapsed.Seconds(),
+		p50: lat[len(lat)/2], p99: lat[len(lat)*99/100], errs: errs}
+	if s.pg != nil {
+		time.Sleep(1500 * time.Millisecond)
+		c1, err := s.pg.commits(s.dbName)
+		if err != nil {
+			return perfRow{}, err
+		}
+		// Replicas commit on their own too (sweeper, reconciler): a few.
+		row.commitsPerOp = float64(c1-c0) / float64(len(lat))
+	}
+	return row, nil
 }
 
 var perfDone bool
@@ -200,10 +218,14 @@ func perfTable(rows []perfRow, tps float64, d time.Duration) string {
 			if tps > 0 {
 				ratio = strconv.FormatFloat(r.ops/tps, 'f', 2, 64)
 			}
-			note := ""
-			if r.errs > 0 {
-				note = fmt.Sprintf("%d failed calls", r.errs)
+			var notes []string
+			if r.commitsPerOp > 0 {
+				notes = append(notes, fmt.Sprintf("%.1f commits/op", r.commitsPerOp))
 			}
+			if r.errs > 0 {
+				notes = append(notes, fmt.Sprintf("%d failed calls", r.errs))
+			}
+			note := strings.Join(notes, "; ")
 			fmt.Fprintf(&sb, "%-54s %10.0f %9.0f %8s %8s %7s %s\n", r.name, r.ops, r.pairs, ms(r.p50), ms(r.p99), ratio, note)
 		}
 	}

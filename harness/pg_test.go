@@ -156,6 +156,17 @@ func (c *pgCluster) createDB(t testing.TB, name string) string {
 	return c.url(name)
 }
 
+// commits is how many transactions a database has committed so far
+// (pg_stat_database; the counters trail by up to a second).
+func (c *pgCluster) commits(db string) (int64, error) {
+	out, err := c.run("psql", "-h", "127.0.0.1", "-p", strconv.Itoa(c.port), "-U", "postgres", "-d", db, "-tAc",
+		"SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+	if err != nil {
+		return 0, fmt.Errorf("%v: %s", err, out)
+	}
+	return strconv.ParseInt(strings.TrimSpace(out), 10, 64)
+}
+
 // pgbench runs pgbench against a database of the cluster.
 func (c *pgCluster) pgbench(db string, args ...string) (string, error) {
 	full := append([]string{"-h", "127.0.0.1", "-p", strconv.Itoa(c.port), "-U", "postgres"}, args...)

@@ -19,6 +19,7 @@ import (
 type system struct {
 	name     string
 	db       string
+	dbName   string // on PostgreSQL
 	pg       *pgCluster
 	reps     []*replica
 	rr       *roundRobin
@@ -44,7 +45,8 @@ func newSystem(t testing.TB, name string, pg *pgCluster, n int, withPayments boo
 	if pg == nil {
 		s.db = filepath.Join(dir, "fastcheck.db")
 	} else {
-		s.db = pg.createDB(t, "harness_"+strings.ReplaceAll(name, "-", "_"))
+		s.dbName = "harness_" + strings.ReplaceAll(name, "-", "_")
+		s.db = pg.createDB(t, s.dbName)
 	}
 	addrs := make([]string, n)
 	for i := range addrs {
