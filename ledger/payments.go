@@ -64,6 +64,11 @@ type Payments interface {
 	// at or before now to expired and returns them. What was paid stays
 	// credited, and a payment that arrives later is still credited.
 	ExpireOrders(ctx context.Context, now time.Time, limit int) ([]Order, error)
+	// ClosedSince lists the provider's closed orders updated after since
+	// (their close, or a later payment, was recorded then), newest first,
+	// at most limit (0 = all): the orders whose coins a withdrawal's
+	// reconciliation may have seen in the balance before the ledger.
+	ClosedSince(ctx context.Context, provider string, since time.Time, limit int) ([]Order, error)
 	// SettledNative is Σ PaidNative of the provider's closed orders: the
 	// provider units that a closed order moved onto the merchant account.
 	SettledNative(ctx context.Context, provider string) (int64, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"strconv"
 	"time"
 
@@ -347,15 +348,55 @@ func (p *payments) resolveWithdrawal(ctx context.Context, ref string) {
 		return
 	}
 	d := (int64(bal.Balance) - *meta.BalanceBefore) - (settled - *meta.SettledBefore)
-	switch d {
-	case -int64(coins):
+	// An order the provider had closed before the claim but the ledger
+	// recorded only after it (its callback late) is in the balance before
+	// but not in the settled figure before: it lowers d by its coins. Such
+	// orders are among those recorded closed since the claim.
+	var late []int64
+	if d != 0 {
+		orders, err := p.store.ClosedSince(bg, providerBriacoin, w.AttemptedAt, maxLateOrders+1)
+		if err != nil {
+			return
+		}
+		for _, o := range orders {
+			late = append(late, o.PaidNative)
+		}
+	}
+	sent, notSent := explain(d, int64(coins), late)
+	switch {
+	case sent && !notSent:
 		p.finish(bg, ref, ledger.WithdrawSent, "", "sent (confirmed by the account balance)")
-	case 0:
+	case notSent && !sent:
 		p.finish(bg, ref, ledger.WithdrawFailed, "", "not sent (confirmed by the account balance); the money is back in your balance")
 	default:
 		p.warn("withdraw-ambiguous", "withdrawal of unknown outcome: the balance change does not tell; will look again",
-			"ref", ref, "change", d, "coins", int64(coins))
+			"ref", ref, "change", d, "coins", int64(coins), "late-orders", len(late))
 	}
+}
+
+// maxLateOrders bounds the orders explain weighs; with more, it gives up.
+const maxLateOrders = 20
+
+// explain says which outcomes of a withdrawal of coins fit d, the
+// merchant balance's change net of the coins the ledger saw settle since
+// the claim, when the coins of any subset of the late orders (closed at
+// the provider before the claim, recorded after it) may also be missing
+// from d: sent fits d = −coins − Σ subset, not sent d = −Σ subset. Both
+// true means it cannot tell (too many late orders counts as that).
+func explain(d, coins int64, late []int64) (sent, notSent bool) {
+	if len(late) > maxLateOrders {
+		return true, true
+	}
+	sums := map[int64]bool{0: true}
+	for _, c := range late {
+		for s := range maps.Clone(sums) {
+			sums[s+c] = true
+		}
+		if len(sums) > 1<<16 {
+			return true, true
+		}
+	}
+	return sums[-d-coins], sums[-d]
 }
 
 // --- the reconciler ---

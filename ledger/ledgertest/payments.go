@@ -281,6 +281,12 @@ func testPartialThenRest(e *penv) {
 	if err != nil || settled != 1000*1000 {
 		e.t.Fatalf("SettledNative = %d, %v", settled, err)
 	}
+	if list, err := e.p.ClosedSince(e.ctx, testProvider, e.now().Add(-time.Millisecond), 0); err != nil || len(list) != 1 || list[0].ID != o.ID {
+		e.t.Fatalf("ClosedSince just before the close = %+v, %v", list, err)
+	}
+	if list, err := e.p.ClosedSince(e.ctx, testProvider, e.now(), 0); err != nil || len(list) != 0 {
+		e.t.Fatalf("ClosedSince the close = %+v, %v", list, err)
+	}
 }
 
 func testOverPayment(e *penv) {

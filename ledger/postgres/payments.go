@@ -339,6 +339,18 @@ func (s *Store) OpenOrders(ctx context.Context, provider string, limit int) ([]l
 	return out, err
 }
 
+// ClosedSince implements ledger.Payments.
+func (s *Store) ClosedSince(ctx context.Context, provider string, since time.Time, limit int) ([]ledger.Order, error) {
+	var out []ledger.Order
+	err := s.run(ctx, func(ctx context.Context) (err error) {
+		out, err = queryOrders(ctx, s.pool, orderSelect+`
+			WHERE o.provider = $1 AND o.status = 'close' AND o.updated_at > $2
+			ORDER BY o.updated_at DESC, o.id DESC LIMIT $3`, provider, ms(since), limitArg(limit))
+		return err
+	})
+	return out, err
+}
+
 // SettledNative implements ledger.Payments.
 func (s *Store) SettledNative(ctx context.Context, provider string) (int64, error) {
 	var n int64

@@ -155,6 +155,9 @@ func (r *replicas) RecordPayment(ctx context.Context, p ledger.PaymentUpdate) (l
 func (r *replicas) ExpireOrders(ctx context.Context, now time.Time, limit int) ([]ledger.Order, error) {
 	return r.pick().ExpireOrders(ctx, now, limit)
 }
+func (r *replicas) ClosedSince(ctx context.Context, provider string, since time.Time, limit int) ([]ledger.Order, error) {
+	return r.pick().ClosedSince(ctx, provider, since, limit)
+}
 func (r *replicas) SettledNative(ctx context.Context, provider string) (int64, error) {
 	return r.pick().SettledNative(ctx, provider)
 }

@@ -165,6 +165,13 @@ func (s *Store) OpenOrders(ctx context.Context, provider string, limit int) ([]l
 		ORDER BY o.checked_at, o.id LIMIT ?`, provider, limitArg(limit))
 }
 
+// ClosedSince implements ledger.Payments.
+func (s *Store) ClosedSince(ctx context.Context, provider string, since time.Time, limit int) ([]ledger.Order, error) {
+	return queryOrders(ctxOrBackground(ctx), s.rdb, orderSelect+`
+		WHERE o.provider = ? AND o.status = 'close' AND o.updated_at > ?
+		ORDER BY o.updated_at DESC, o.id DESC LIMIT ?`, provider, ms(since), limitArg(limit))
+}
+
 // SettledNative implements ledger.Payments.
 func (s *Store) SettledNative(ctx context.Context, provider string) (int64, error) {
 	var n int64
