@@ -120,13 +120,6 @@ func (pf *payFlags) setup(log *slog.Logger, st ledger.Store, addr, publicURL, ba
 	if !sandbox && bankURL == "" && !sim && briaURL == "" {
 		return out, nil
 	}
-	if _, ok := st.(ledger.Payments); !ok {
-		if demo && !given["sandbox-bank"] && !given["briacoin-sim"] {
-			log.Warn("top-ups and withdrawals are off: the " + backend.Kind(dbPath) + " ledger does not support them yet")
-			return out, nil
-		}
-		return nil, fmt.Errorf("the %s ledger does not support top-ups and withdrawals yet; use an SQLite --db", backend.Kind(dbPath))
-	}
 	root, err := publicRoot(addr, publicURL, basePath)
 	if err != nil {
 		return nil, err
