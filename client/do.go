@@ -368,7 +368,7 @@ func retryableStatus(p retryPolicy, status int) bool {
 	case p == retryUnsent:
 		return false
 	case status == http.StatusBadGateway, status == http.StatusServiceUnavailable, status == http.StatusGatewayTimeout:
-		return true
+		return p == retrySafe || p == retryKeyed
 	case p == retryKeyed && status >= 500 && status <= 599:
 		return true
 	}

@@ -130,7 +130,6 @@ type Server struct {
 	store    ledger.Store
 	log      *slog.Logger
 	now      func() time.Time
-	boot     time.Time // wall clock at start, whole seconds
 	bootMono time.Time // real clock at start, for its monotonic reading
 	waiters  *notifier
 	metrics  *metrics

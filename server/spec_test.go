@@ -162,7 +162,7 @@ func TestSpecChecks(t *testing.T) {
 		mustReq(t, "GET", env.URL+"/fastcheck", `{ "fastcheck": "`+created.Fastcheck+`" }`),
 	} {
 		r = servertest.Send(t, req)
-		m = requireKeys(t, r.Body, "fastcheck", "expiration", "Status")
+		requireKeys(t, r.Body, "fastcheck", "expiration", "Status")
 		var st api.CheckStatus
 		r.JSON(t, &st)
 		if r.Status != 200 || st.Fastcheck != created.Fastcheck || st.Expiration != created.Expiration || !st.Status || st.Amount != 158000 {
