@@ -52,11 +52,24 @@ func decodeScreenQR(screen string) (string, error) {
 // light, ▄ bottom light, space both dark; invert swaps light and dark, for
 // a light theme's glyphs), scales up and decodes with gozxing.
 func decodeQRCells(rows [][]rune, invert bool) (string, error) {
+	// gozxing's detector misjudges some perfectly sharp synthetic codes at
+	// one scale and reads them at another (about one in twelve fail at any
+	// single scale); the text must still come out exactly.
+	var err error
+	for _, scale := range []int{4, 3, 5, 6, 7, 2} {
+		var got string
+		if got, err = decodeQRCellsAt(rows, invert, scale); err == nil {
+			return got, nil
+		}
+	}
+	return "", err
+}
+
+func decodeQRCellsAt(rows [][]rune, invert bool, scale int) (string, error) {
 	w := 0
 	for _, r := range rows {
 		w = max(w, len(r))
 	}
-	const scale = 4
 	img := image.NewGray(image.Rect(0, 0, (w+8)*scale, (len(rows)*2+8)*scale))
 	for i := range img.Pix {
 		img.Pix[i] = 255 // a white page around the code, like a phone's view
