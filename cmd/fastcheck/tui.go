@@ -53,16 +53,15 @@ func cmdWallet(args []string) int {
 	}
 	opts := tui.Options{Lang: tr.Lang(), Support: *support}
 	if set.ServerFrom != "default" {
-		// Warnings about insecure storage go out before the screen
-		// takes over; during it they would tear the frame.
+		// The insecure-storage warning goes out with this first read,
+		// before the screen takes over (FileSecrets warns once, so saving
+		// the session later cannot tear the frame). One keyring look-up
+		// each for the key and the session: each is a D-Bus round trip
+		// on the way to the first frame.
 		ps, err := store.OpenProfile(set, os.Stderr)
-		if err == nil {
-			_, _, err = ps.Key(true)
-		}
 		if err != nil {
 			return failCLI("wallet", err, set)
 		}
-		ps, _ = store.OpenProfile(set, io.Discard)
 		key, _, err := ps.Key(true)
 		if err != nil {
 			return failCLI("wallet", err, set)
