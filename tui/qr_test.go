@@ -2,13 +2,10 @@ package tui
 
 import (
 	"errors"
-	"image"
-	"image/color"
 	"strings"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"fastcheck/internal/qrdecode"
 )
 
 // decodeScreenQR finds the half-block QR code on a screen of text (a dark
@@ -48,74 +45,9 @@ func decodeScreenQR(screen string) (string, error) {
 	return decodeQRCells(rows, false)
 }
 
-// decodeQRCells maps each cell to two stacked pixels (█ both light, ▀ top
-// light, ▄ bottom light, space both dark; invert swaps light and dark, for
-// a light theme's glyphs), scales up and decodes with gozxing.
+// decodeQRCells decodes half-block cells (invert: a light theme's glyphs).
 func decodeQRCells(rows [][]rune, invert bool) (string, error) {
-	// gozxing's detector misjudges some perfectly sharp synthetic codes at
-	// one scale and reads them at another (about one in twelve fail at any
-	// single scale); the text must still come out exactly.
-	var err error
-	for _, scale := range []int{4, 3, 5, 6, 7, 2} {
-		var got string
-		if got, err = decodeQRCellsAt(rows, invert, scale); err == nil {
-			return got, nil
-		}
-	}
-	return "", err
-}
-
-func decodeQRCellsAt(rows [][]rune, invert bool, scale int) (string, error) {
-	w := 0
-	for _, r := range rows {
-		w = max(w, len(r))
-	}
-	img := image.NewGray(image.Rect(0, 0, (w+8)*scale, (len(rows)*2+8)*scale))
-	for i := range img.Pix {
-		img.Pix[i] = 255 // a white page around the code, like a phone's view
-	}
-	set := func(px, py int, lightPixel bool) {
-		c := color.Gray{Y: 0}
-		if lightPixel {
-			c = color.Gray{Y: 255}
-		}
-		for dy := 0; dy < scale; dy++ {
-			for dx := 0; dx < scale; dx++ {
-				img.SetGray((px+4)*scale+dx, (py+4)*scale+dy, c)
-			}
-		}
-	}
-	for y, row := range rows {
-		for x := 0; x < w; x++ {
-			r := ' '
-			if x < len(row) {
-				r = row[x]
-			}
-			topLight, bottomLight := false, false
-			switch r {
-			case '█':
-				topLight, bottomLight = true, true
-			case '▀':
-				topLight = true
-			case '▄':
-				bottomLight = true
-			}
-			if invert {
-				topLight, bottomLight = !topLight, !bottomLight
-			}
-			set(x, 2*y, topLight)
-			set(x, 2*y+1, bottomLight)
-		}
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", err
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
+	return qrdecode.HalfBlocks(rows, invert)
 }
 
 func cells(lines []string) [][]rune {

@@ -7,8 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
-	"image"
-	"image/color"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,10 +20,8 @@ import (
 	"fastcheck/api"
 	"fastcheck/assets"
 	"fastcheck/client"
+	"fastcheck/internal/qrdecode"
 	"fastcheck/store"
-
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -532,56 +528,12 @@ func decodeQRText(text string) (string, []string, error) {
 	if last := rows[len(rows)-1]; strings.Trim(last, "▀") == "" {
 		rows = rows[:len(rows)-1]
 	}
-	// gozxing's detector misjudges some perfectly sharp synthetic codes at
-	// one scale and reads them at another (about one in twelve fail at any
-	// single scale); the text must still come out exactly.
-	var err error
-	for _, scale := range []int{4, 3, 5, 6, 7, 2} {
-		var got string
-		if got, err = decodeQRImage(rows, scale); err == nil {
-			return got, rows, nil
-		}
+	cells := make([][]rune, len(rows))
+	for i, r := range rows {
+		cells[i] = []rune(r)
 	}
-	return "", rows, err
-}
-
-// decodeQRImage draws the half-block rows at scale pixels per module, with
-// four light modules around, and decodes the picture.
-func decodeQRImage(rows []string, scale int) (string, error) {
-	const margin = 4
-	width := 0
-	for _, r := range rows {
-		width = max(width, utf8.RuneCountInString(r))
-	}
-	img := image.NewGray(image.Rect(0, 0, (width+2*margin)*scale, (2*len(rows)+2*margin)*scale))
-	for i := range img.Pix {
-		img.Pix[i] = 0xff
-	}
-	set := func(x, y int, light bool) {
-		if light {
-			return
-		}
-		for dy := 0; dy < scale; dy++ {
-			for dx := 0; dx < scale; dx++ {
-				img.SetGray((x+margin)*scale+dx, (y+margin)*scale+dy, color.Gray{})
-			}
-		}
-	}
-	for y, r := range rows {
-		for x, c := range []rune(r) {
-			set(x, 2*y, c == '█' || c == '▀')
-			set(x, 2*y+1, c == '█' || c == '▄')
-		}
-	}
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		return "", err
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
+	got, err := qrdecode.HalfBlocks(cells, false)
+	return got, rows, err
 }
 
 // A login interrupted with Ctrl+C withdraws its QR. A login that nobody
