@@ -25,8 +25,8 @@ func (s *Server) handleWebsessionCreate(w http.ResponseWriter, r *http.Request) 
 	if !s.limit(w, s.websessionLimit, ip) {
 		return
 	}
-	c, _, ok := s.begin(w, r, keyIntro, "")
-	if !ok {
+	c, body, ok := s.begin(w, r, keyIntro, "")
+	if !ok || !noParams(w, body) {
 		return
 	}
 	now := s.now()
@@ -76,8 +76,8 @@ func (s *Server) handleWebsessionGet(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	c, _, ok := s.begin(w, r, boundKey, id)
-	if !ok {
+	c, body, ok := s.begin(w, r, boundKey, id)
+	if !ok || !noParams(w, body) {
 		return
 	}
 	ws := c.ws
@@ -163,8 +163,12 @@ func (s *Server) handleWebsessionDelete(w http.ResponseWriter, r *http.Request) 
 		}
 	}
 	if err == nil && len(r.Header.Values("Authorization")) > 0 {
-		var aid string
-		if aid, err = parseAuthorization(r.Header); err == nil && aid != id {
+		aid, aerr := parseAuthorization(r.Header)
+		if aerr != nil { // a malformed header is a 401, as on every other request
+			s.writeAuthError(w, &authError{msg: aerr.Error()})
+			return
+		}
+		if aid != id {
 			err = errors.New("Authorization names another websession than the path")
 		}
 	}
@@ -433,6 +437,9 @@ func (s *Server) handleCheckCancel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.metrics.ledgerOp("cancel", "ok", 1)
+	if res.Replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
 	writeJSON(w, http.StatusOK, api.CancelCheckResponse{
 		Message: "ok", Fastcheck: res.Check.Number, Amount: res.Check.Amount,
 		Currency: res.Check.Currency, Balance: res.Balance,
@@ -558,14 +565,20 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 // authRead authenticates a private GET, whose body must be empty or {}.
 func (s *Server) authRead(w http.ResponseWriter, r *http.Request) (*caller, bool) {
 	c, body, ok := s.begin(w, r, session, "")
-	if !ok {
-		return nil, false
-	}
-	if obj, err := api.DecodeObject(body); err != nil || obj.Only() != nil {
-		writeError(w, http.StatusBadRequest, "this request takes no parameters")
+	if !ok || !noParams(w, body) {
 		return nil, false
 	}
 	return c, true
+}
+
+// noParams refuses a body on a request that takes none: nothing, or the
+// documents' empty object "{ }", is all it may carry.
+func noParams(w http.ResponseWriter, body []byte) bool {
+	if obj, err := api.DecodeObject(body); err != nil || obj.Only() != nil {
+		writeError(w, http.StatusBadRequest, "this request takes no parameters")
+		return false
+	}
+	return true
 }
 
 // --- the phone side of the QR login (extension) ---
@@ -575,8 +588,8 @@ func (s *Server) handlePhoneWebsession(w http.ResponseWriter, r *http.Request) {
 	if !s.limit(w, s.approvalLimit, s.clientIP(r)) {
 		return
 	}
-	_, _, ok := s.begin(w, r, keyIntro, "")
-	if !ok {
+	_, body, ok := s.begin(w, r, keyIntro, "")
+	if !ok || !noParams(w, body) {
 		return
 	}
 	ws, ok := s.websessionFor(w, r, id)
