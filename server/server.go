@@ -464,13 +464,22 @@ func (s *Server) sweepLoop() {
 		s.SweepOnce(context.Background())
 		if now := s.now(); now.Sub(lastPurge) > time.Minute {
 			lastPurge = now
-			if err := s.store.Purge(context.Background(), now.Add(-time.Hour), now.Add(-2*ledger.IdempotencyMinTTL)); err != nil {
-				s.log.Warn("purge failed", "err", err)
-			}
-			if err := s.store.PurgeShared(context.Background(), now); err != nil {
-				s.log.Warn("purging nonces and rate limits failed", "err", err)
-			}
+			s.PurgeOnce(context.Background())
 		}
+	}
+}
+
+// PurgeOnce forgets what is no longer needed: websessions that ended over
+// an hour ago, idempotency keys older than twice ledger.IdempotencyMinTTL
+// (so a key is honoured for at least 24 h), and used nonces and rate-limit
+// buckets past their time. The sweeper runs it once a minute.
+func (s *Server) PurgeOnce(ctx context.Context) {
+	now := s.now()
+	if err := s.store.Purge(ctx, now.Add(-time.Hour), now.Add(-2*ledger.IdempotencyMinTTL)); err != nil {
+		s.log.Warn("purge failed", "err", err)
+	}
+	if err := s.store.PurgeShared(ctx, now); err != nil {
+		s.log.Warn("purging nonces and rate limits failed", "err", err)
 	}
 }
 
