@@ -140,6 +140,7 @@ func Run(t *testing.T, open func(t *testing.T) ledger.Store) {
 		{"Websessions", testWebsessions},
 		{"WebsessionApprovalRace", testWebsessionApprovalRace},
 		{"WebsessionDeleteApproveRace", testWebsessionDeleteApproveRace},
+		{"WebsessionReadsRaceChanges", testWebsessionReadsRaceChanges},
 		{"Purge", testPurge},
 		{"CanceledContext", testCanceledContext},
 		{"BankWorkload", testBankWorkload},

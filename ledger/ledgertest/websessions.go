@@ -180,6 +180,48 @@ func testWebsessionDeleteApproveRace(e *env) {
 	}
 }
 
+// testWebsessionReadsRaceChanges reads sessions as fast as it can while
+// they are approved and deleted: once a change has returned, no read may
+// show the session as it was before (a store that keeps sessions in memory
+// must not keep a row read just before the change).
+func testWebsessionReadsRaceChanges(e *env) {
+	t, s, ctx := e.t, e.s, e.ctx
+	for round := 0; round < 20; round++ {
+		w := e.newSession()
+		stop := make(chan struct{})
+		done := make(chan error, 3)
+		for range 3 {
+			go func() {
+				for {
+					select {
+					case <-stop:
+						done <- nil
+						return
+					default:
+					}
+					if _, err := s.Websession(ctx, w.ID); err != nil {
+						done <- err
+						return
+					}
+				}
+			}()
+		}
+		_, err := s.ApproveWebsession(ctx, e.approval(w, "phone"))
+		must(t, "ApproveWebsession", err)
+		if got, err := s.Websession(ctx, w.ID); err != nil || got.State != ledger.SessionApproved {
+			t.Fatalf("round %d: read after the approval returned: %q, %v", round, got.State, err)
+		}
+		must(t, "DeleteWebsession", s.DeleteWebsession(ctx, w.ID, e.now()))
+		if got, err := s.Websession(ctx, w.ID); err != nil || got.State != ledger.SessionDeleted {
+			t.Fatalf("round %d: read after the delete returned: %q, %v", round, got.State, err)
+		}
+		close(stop)
+		for range 3 {
+			must(t, "Websession while it changed", <-done)
+		}
+	}
+}
+
 func testPurge(e *env) {
 	t, s, ctx := e.t, e.s, e.ctx
 	e.fund("alice", 1000)

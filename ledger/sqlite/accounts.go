@@ -62,9 +62,16 @@ func openUserAccount(tx *wtx, userID, currency string, now int64) (account, erro
 // systemAccount returns the id of the escrow or an external account for the
 // currency, creating it on first use.
 func systemAccount(tx *wtx, kind, name, currency string, now int64) (int64, error) {
+	key := sysKey{name, currency}
+	if a, ok := tx.sys[key]; ok && a.kind == kind {
+		return a.id, nil
+	}
 	var id int64
 	var k string
 	err := tx.QueryRowContext(bg, `SELECT id, kind FROM accounts WHERE name = ? AND currency = ?`, name, currency).Scan(&id, &k)
+	if err == nil {
+		tx.sys[key] = sysAccount{id, k}
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		k = kind
 		err = tx.QueryRowContext(bg, `INSERT INTO accounts (name, kind, currency, balance, created_at)
@@ -117,10 +124,16 @@ func transferFor(tx *wtx, kind string, link txLink, ref string, now int64, from,
 	if err != nil {
 		return 0, 0, err
 	}
-	var txID int64
-	if err := tx.QueryRowContext(bg, `INSERT INTO transactions (kind, check_id, order_id, withdrawal_id, ref, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-		kind, nullID(link.check), nullID(link.order), nullID(link.withdrawal), nullString(ref), now).Scan(&txID); err != nil {
+	// Exec and LastInsertId, not RETURNING: the same id, without a result
+	// set to build and read.
+	ins, err := tx.ExecContext(bg, `INSERT INTO transactions (kind, check_id, order_id, withdrawal_id, ref, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`,
+		kind, nullID(link.check), nullID(link.order), nullID(link.withdrawal), nullString(ref), now)
+	if err != nil {
+		return 0, 0, err
+	}
+	txID, err := ins.LastInsertId()
+	if err != nil {
 		return 0, 0, err
 	}
 	if _, err := tx.ExecContext(bg, `INSERT INTO entries (tx_id, account_id, amount) VALUES (?1, ?2, -?4), (?1, ?3, ?4)`,

@@ -198,14 +198,19 @@ func (s *Store) CreateCheck(ctx context.Context, c ledger.CreateCheck) (ledger.R
 				return errors.New("ledger/sqlite: could not find a free check number")
 			}
 			number = api.NewCheckNumber()
-			err = tx.QueryRowContext(bg, `INSERT INTO checks (number, code, creator_account, amount, currency, status, failed_attempts, created_at, expires_at)
-				VALUES (?, ?, ?, ?, ?, 'active', 0, ?, ?) ON CONFLICT (number) DO NOTHING RETURNING id`,
-				number, code, acc.id, c.Amount, c.Currency, now, expires).Scan(&id)
-			if err == nil {
-				break
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
+			ins, err := tx.ExecContext(bg, `INSERT INTO checks (number, code, creator_account, amount, currency, status, failed_attempts, created_at, expires_at)
+				VALUES (?, ?, ?, ?, ?, 'active', 0, ?, ?) ON CONFLICT (number) DO NOTHING`,
+				number, code, acc.id, c.Amount, c.Currency, now, expires)
+			if err != nil {
 				return err
+			}
+			if n, err := ins.RowsAffected(); err != nil {
+				return err
+			} else if n == 1 { // 0: the number is taken; draw another
+				if id, err = ins.LastInsertId(); err != nil {
+					return err
+				}
+				break
 			}
 		}
 		bal, _, err := transfer(tx, "create", id, "", now, acc.id, escrow, c.Amount)
@@ -469,6 +474,7 @@ func (s *Store) ExpireDue(ctx context.Context, now time.Time, limit int) ([]ledg
 			}
 			_, err := refund(tx, id, "expire", t)
 			if errors.Is(err, ledger.ErrBalanceLimit) {
+				clear(tx.sys)
 				if err := tx.exec(`ROLLBACK TO expire`); err != nil {
 					return err
 				}

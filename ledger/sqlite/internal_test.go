@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"fastcheck/ledger"
 )
 
 // The read pool cannot write, whatever a future read method tries.
@@ -109,5 +111,62 @@ func TestJobOutcomes(t *testing.T) {
 	}
 	if len(got) != 2 || got[0] != "kept" || got[1] != "ok" {
 		t.Fatalf("committed writes = %v, want [kept ok]", got)
+	}
+}
+
+// A row read before a change of the session, and offered to the cache
+// after the change's forget, is not kept: the next read goes to the
+// database.
+func TestWebsessionCacheRefusesRowsReadBeforeAChange(t *testing.T) {
+	var c wsCache
+	stale := ledger.Websession{ID: "s1", State: ledger.SessionApproved}
+	gen := c.generation() // the reader starts
+	c.forget("s1")        // a delete commits meanwhile
+	c.put(gen, stale)     // the reader offers what it read before
+	if w, ok := c.get("s1"); ok {
+		t.Fatalf("the cache kept a row read before the change: %+v", w)
+	}
+	c.put(c.generation(), stale)
+	if _, ok := c.get("s1"); !ok {
+		t.Fatal("the cache did not keep a row read after the last change")
+	}
+	c.forget("")
+	if _, ok := c.get("s1"); ok {
+		t.Fatal("forget(\"\") left a row")
+	}
+}
+
+// A system account made by a job that is then rolled back is not
+// remembered: the next job makes it again and gets an id that exists.
+func TestSystemAccountIDsForgottenOnRollback(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "ledger.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	undo := errors.New("undo this job")
+	err = s.do(ctx, func(tx *wtx) error {
+		if _, err := systemAccount(tx, "external", "ext:test", "RUB", 1); err != nil {
+			return err
+		}
+		if _, err := systemAccount(tx, "external", "ext:test", "RUB", 1); err != nil { // found: remembered
+			return err
+		}
+		return undo
+	})
+	if !errors.Is(err, undo) {
+		t.Fatalf("job = %v", err)
+	}
+	var id int64
+	var n int
+	err = s.do(ctx, func(tx *wtx) (err error) {
+		if id, err = systemAccount(tx, "external", "ext:test", "RUB", 2); err != nil {
+			return err
+		}
+		return tx.QueryRowContext(bg, `SELECT COUNT(*) FROM accounts WHERE id = ? AND name = 'ext:test'`, id).Scan(&n)
+	})
+	if err != nil || n != 1 {
+		t.Fatalf("after the rollback systemAccount gave id %d, which exists %d times (%v)", id, n, err)
 	}
 }

@@ -46,6 +46,11 @@ type Store struct {
 	wdb  *sql.DB // exactly one connection, used only by the writer goroutine
 	rdb  *sql.DB // read-only pool
 
+	// wsByID is the websession read every signed request makes, prepared
+	// once on the read pool (parsing it each time cost more than running it).
+	wsByID *sql.Stmt
+	ws     wsCache
+
 	mu     sync.RWMutex // guards closed and sending on jobs
 	closed bool
 	jobs   chan *job
@@ -63,7 +68,7 @@ var _ ledger.Store = (*Store)(nil)
 func DSN(path string) string {
 	return "file:" + escapePath(path) +
 		"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)" +
-		"&_pragma=foreign_keys(1)&_txlock=immediate"
+		"&_pragma=foreign_keys(1)&_pragma=temp_store(MEMORY)&_txlock=immediate"
 }
 
 // readDSN is the connection string of the read pool. journal_mode is a
@@ -122,18 +127,26 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("ledger/sqlite: %w", err)
 	}
 
-	conn, err := wdb.Conn(context.Background())
+	wsByID, err := rdb.Prepare(websessionSelect + ` WHERE id = ?`)
 	if err != nil {
 		rdb.Close()
 		wdb.Close()
 		return nil, fmt.Errorf("ledger/sqlite: %w", err)
 	}
+	conn, err := wdb.Conn(context.Background())
+	if err != nil {
+		wsByID.Close()
+		rdb.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("ledger/sqlite: %w", err)
+	}
 	s := &Store{
-		path: path,
-		wdb:  wdb,
-		rdb:  rdb,
-		jobs: make(chan *job, 1024),
-		done: make(chan struct{}),
+		path:   path,
+		wdb:    wdb,
+		rdb:    rdb,
+		wsByID: wsByID,
+		jobs:   make(chan *job, 1024),
+		done:   make(chan struct{}),
 	}
 	go s.writer(conn)
 	return s, nil
@@ -154,7 +167,7 @@ func (s *Store) Close() error {
 		<-s.done
 		// Readers first, so that the writer's connection is the last one
 		// and checkpoints the WAL into the database file as it closes.
-		s.closeErr = errors.Join(s.rdb.Close(), s.wdb.Close())
+		s.closeErr = errors.Join(s.wsByID.Close(), s.rdb.Close(), s.wdb.Close())
 	})
 	return s.closeErr
 }

@@ -93,9 +93,22 @@ func (s *Store) do(ctx context.Context, fn jobFunc) error {
 // wtx is the writer's connection inside its transaction. It prepares each
 // distinct query once and keeps the statement for the life of the
 // connection (parsing is a large part of a job's cost otherwise).
+//
+// It also remembers the ids of the system accounts (escrow, external)
+// that its SELECTs found: accounts are never deleted and their names never
+// change, so an id stays right unless the savepoint or batch that made the
+// account is rolled back; every rollback forgets them all.
 type wtx struct {
 	conn  *sql.Conn
 	stmts map[string]*sql.Stmt
+	sys   map[sysKey]sysAccount
+}
+
+type sysKey struct{ name, currency string }
+
+type sysAccount struct {
+	id   int64
+	kind string
 }
 
 func (w *wtx) stmt(query string) (*sql.Stmt, error) {
@@ -151,7 +164,7 @@ func (w *wtx) close() {
 // drained.
 func (s *Store) writer(conn *sql.Conn) {
 	defer close(s.done)
-	w := &wtx{conn: conn, stmts: map[string]*sql.Stmt{}}
+	w := &wtx{conn: conn, stmts: map[string]*sql.Stmt{}, sys: map[sysKey]sysAccount{}}
 	defer w.close()
 	for j := range s.jobs {
 		if j.take() {
@@ -190,6 +203,7 @@ drain:
 	}
 	if broken != nil {
 		tx.exec("ROLLBACK")
+		clear(tx.sys)
 		for _, j := range batch {
 			j.done <- fmt.Errorf("ledger/sqlite: transaction rolled back: %w", broken)
 		}
@@ -197,6 +211,7 @@ drain:
 	}
 	if err := tx.exec("COMMIT"); err != nil {
 		tx.exec("ROLLBACK") // if the transaction is still open; harmless if not
+		clear(tx.sys)
 		for _, j := range batch {
 			j.done <- fmt.Errorf("ledger/sqlite: commit: %w", err)
 		}
@@ -222,6 +237,7 @@ func runJob(tx *wtx, fn jobFunc) (outcome, broken error) {
 	case errors.As(err, &k):
 		err = k.err
 	default:
+		clear(tx.sys) // the job may have made an account it then saw
 		if rerr := tx.exec("ROLLBACK TO j"); rerr != nil {
 			return err, fmt.Errorf("rollback to savepoint after %v: %w", err, rerr)
 		}
