@@ -105,7 +105,10 @@ func cmdBriacoinSimPay(args []string) int {
 	simURL := fs.String("sim", "", tr.Tf("cli.sim.flagsim", envBriacoinSim, defaultSimURL))
 	asJSON := fs.Bool("json", false, tr.T("cli.sim.flagjson"))
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), tr.T("cli.sim.payusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
+		fmt.Fprint(fs.Output(), tr.T("cli.sim.payusage")+"\n\n"+examples(
+			"fastcheck briacoin-sim pay BN9VuoMSk3LfVdars9PUntmv8r5ckHKnUZ 2.5",
+			"fastcheck briacoin-sim pay --sim http://127.0.0.1:8090 --json BN9VuoMSk3LfVdars9PUntmv8r5ckHKnUZ 10",
+		)+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
 	if code, ok := parseFlags(fs, reorder(fs, args)); !ok {

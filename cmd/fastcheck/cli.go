@@ -100,6 +100,12 @@ func runCLI(c cliCommand, args []string) int {
 	return run(fs.Args())
 }
 
+// examples is a help text's block of example command lines, with the
+// blank line that ends it.
+func examples(lines ...string) string {
+	return tr.T("cli.help.examples") + "\n  " + strings.Join(lines, "\n  ") + "\n\n"
+}
+
 func printHelp(w io.Writer, c cliCommand, fs *flag.FlagSet) {
 	fmt.Fprint(w, tr.Tf("cli.help.usage", c.name))
 	if c.synopsis != "" {
@@ -107,10 +113,7 @@ func printHelp(w io.Writer, c cliCommand, fs *flag.FlagSet) {
 	}
 	fmt.Fprintf(w, "\n\n%s\n", strings.TrimSpace(c.about))
 	if len(c.examples) > 0 {
-		fmt.Fprintln(w, "\n"+tr.T("cli.help.examples"))
-		for _, e := range c.examples {
-			fmt.Fprintln(w, "  "+e)
-		}
+		fmt.Fprint(w, "\n"+strings.TrimSuffix(examples(c.examples...), "\n"))
 	}
 	var own, shared []*flag.Flag
 	fs.VisitAll(func(f *flag.Flag) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -34,8 +35,30 @@ func TestCLIHelp(t *testing.T) {
 			t.Errorf("fastcheck --help does not list %s:\n%s", c.name, out)
 		}
 	}
-	if out := h.ok("--version"); !strings.HasPrefix(out, "fastcheck ") {
+	// The commands with flags of their own, and their subcommands, too:
+	// help on standard output, with examples.
+	for _, args := range [][]string{{"wallet"}, {"demo"}, {"server"}, {"server", "audit"}, {"server", "audit-log"},
+		{"server", "migrate"}, {"phone"}, {"phone", "register"}, {"phone", "approve"}, {"ssh"}, {"support"},
+		{"briacoin-sim"}, {"briacoin-sim", "pay"}} {
+		out, errs, code := h.run(append(args, "--help")...)
+		first, _, _ := strings.Cut(out, "\n")
+		if code != 0 || errs != "" || !strings.HasPrefix(first, "Usage: fastcheck ") || !strings.Contains(first, args[len(args)-1]) ||
+			!strings.Contains(out, "Examples:\n  ") {
+			t.Errorf("%s --help: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, out, errs)
+		}
+	}
+	for _, c := range commands() {
+		if !strings.Contains(out, "\n  "+c.name+" ") {
+			t.Errorf("fastcheck --help does not list %s", c.name)
+		}
+	}
+	if out := h.ok("--version"); !strings.HasPrefix(out, "fastcheck ") || !strings.Contains(out, runtime.Version()) {
 		t.Errorf("--version: %q", out)
+	}
+	var b map[string]string
+	h.json(&b, "--version", "--json")
+	if b["version"] == "" || b["go"] != runtime.Version() || b["os"] != runtime.GOOS || b["arch"] != runtime.GOARCH {
+		t.Errorf("--version --json: %v", b)
 	}
 }
 
@@ -45,7 +68,7 @@ func TestCLICompletion(t *testing.T) {
 	scripts := map[string]string{}
 	for _, sh := range []string{"bash", "zsh", "fish"} {
 		scripts[sh] = h.ok("completion", sh)
-		for _, c := range cliCommands() {
+		for _, c := range commands() {
 			if !strings.Contains(scripts[sh], c.name) {
 				t.Errorf("%s completion lacks %s", sh, c.name)
 			}
@@ -85,11 +108,34 @@ func TestCLICompletion(t *testing.T) {
 		}
 		return strings.TrimSpace(string(out))
 	}
+	// Every flag a command's --help lists (its subcommands' too) completes.
+	for _, c := range commands() {
+		variants := [][]string{{c.name}}
+		for _, sub := range map[string][]string{"server": {"audit", "audit-log", "migrate"}, "phone": {"register", "approve"},
+			"briacoin-sim": {"pay"}, "topup": {"bank", "status"}, "withdraw": {"status"}}[c.name] {
+			variants = append(variants, []string{c.name, sub})
+		}
+		offered := " " + complete("fastcheck", c.name, "--") + " "
+		for _, v := range variants {
+			help, _, _ := h.run(append(v, "--help")...)
+			_, flags, _ := strings.Cut(help, "\nFlags:\n")
+			for _, line := range strings.Split(flags, "\n") {
+				f := strings.Fields(line)
+				if len(f) > 0 && strings.HasPrefix(f[0], "--") && !strings.Contains(offered, " "+f[0]+" ") {
+					t.Errorf("fastcheck %s --<tab> does not offer %s (from '%s --help')", c.name, f[0], strings.Join(v, " "))
+				}
+			}
+		}
+	}
 	for _, tc := range []struct {
 		words []string
 		want  string
 	}{
 		{[]string{"fastcheck", "exp"}, "export"},
+		{[]string{"fastcheck", "wal"}, "wallet"},
+		{[]string{"fastcheck", "server", "mig"}, "migrate"},
+		{[]string{"fastcheck", "server", "--log-level", "w"}, "warn"},
+		{[]string{"fastcheck", "ssh", "--demo-"}, "--demo-addr --demo-db"},
 		{[]string{"fastcheck", "export", "--format", ""}, "csv json"},
 		{[]string{"fastcheck", "history", "--st"}, "--status"},
 		{[]string{"fastcheck", "history", "--status", "ex"}, "expired"},
@@ -306,5 +352,10 @@ func TestReorder(t *testing.T) {
 	got := strings.Join(reorder(fs, []string{"1234", "--yes", "0042", "--profile", "bob", "--", "--not-a-flag"}), " ")
 	if got != "--yes --profile bob -- 1234 0042 --not-a-flag" {
 		t.Errorf("reorder: %s", got)
+	}
+	// A negative amount is an argument (the command then says what is
+	// wrong with it), not an unknown flag.
+	if got := strings.Join(reorder(fs, []string{"-5", "RUB", "--yes", "-1,580.00"}), " "); got != "--yes -- -5 RUB -1,580.00" {
+		t.Errorf("reorder with negative numbers: %s", got)
 	}
 }

@@ -68,14 +68,33 @@ type compFlag struct {
 
 // flagValues are the fixed values of flags that take a closed set.
 var flagValues = map[string][]string{
-	"format": {"csv", "json"},
-	"type":   {"created", "accepted"},
-	"status": {"used", "expired", "cancelled"},
-	"demo":   {"alice", "bob", "support"},
-	"lang":   i18n.Langs,
+	"format":    {"csv", "json"},
+	"type":      {"created", "accepted"},
+	"status":    {"used", "expired", "cancelled"},
+	"demo":      {"alice", "bob", "support"},
+	"lang":      i18n.Langs,
+	"log-level": {"debug", "info", "warn", "error"},
 }
 
-var fileFlags = map[string]bool{"output": true, "key-file": true, "db": true}
+var fileFlags = map[string]bool{"output": true, "key-file": true, "db": true, "demo-db": true, "state": true,
+	"briacoin-sim-state": true, "host-key": true, "authorized-keys": true}
+
+// handFlags lists flags by name; "name=" takes a value.
+func handFlags(names ...string) []compFlag {
+	var out []compFlag
+	for _, n := range names {
+		name, value := strings.CutSuffix(n, "=")
+		f := compFlag{name: name, value: value, file: fileFlags[name]}
+		if value {
+			f.values = flagValues[name]
+			if name == "profile" {
+				f.dynamic = "fastcheck profile list --names 2>/dev/null"
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
 
 func completionSpecs() []compSpec {
 	var specs []compSpec
@@ -110,22 +129,28 @@ func completionSpecs() []compSpec {
 		})
 		specs = append(specs, s)
 	}
+	// The commands that parse flags of their own; TestCLICompletion checks
+	// these lists against each one's --help.
+	own := map[string]compSpec{
+		"server": {words: []string{"audit", "audit-log", "migrate"}, flags: handFlags("addr=", "bank-api-key=", "bank-url=",
+			"bank-webhook-secret=", "base-path=", "briacoin-account=", "briacoin-rate=", "briacoin-secret=", "briacoin-sim",
+			"briacoin-sim-state=", "briacoin-step=", "briacoin-timeout=", "briacoin-url=", "check-ttl=", "db=", "demo", "json",
+			"limit=", "log-level=", "public-url=", "reconcile-interval=", "sandbox-bank", "session-ttl=", "since=", "staff=",
+			"topup-ttl=", "trust-proxy", "websession-ttl=")},
+		"briacoin-sim": {words: []string{"pay"}, flags: handFlags("account=", "addr=", "backurl=", "json", "secret=", "sim=",
+			"state=", "step=")},
+		"phone": {words: []string{"register", "approve"}, flags: handFlags("allow-insecure-http", "demo=", "handle=",
+			"insecure-storage", "json", "key-file=", "name=", "server=", "totp", "yes")},
+		"wallet": {flags: handFlags("allow-insecure-http", "insecure-storage", "json", "lang=", "profile=", "server=",
+			"support", "timeout=")},
+		"demo": {flags: handFlags("addr=", "db=", "public-url=", "totp")},
+		"ssh": {flags: handFlags("addr=", "allow-insecure-http", "authorized-keys=", "demo", "demo-addr=", "demo-db=",
+			"host-key=", "idle-timeout=", "log-level=", "max-sessions=", "rate-limit=", "server=")},
+	}
 	for _, c := range commands() {
-		switch c.name {
-		case "server":
-			specs = append(specs, compSpec{name: c.name, summary: c.summary, words: []string{"audit", "audit-log"},
-				flags: []compFlag{{name: "addr", value: true}, {name: "db", value: true, file: true}, {name: "demo"}, {name: "json"},
-					{name: "staff", value: true}, {name: "since", value: true}}})
-		case "briacoin-sim":
-			specs = append(specs, compSpec{name: c.name, summary: c.summary, words: []string{"pay"},
-				flags: []compFlag{{name: "addr", value: true}, {name: "state", value: true, file: true}, {name: "step", value: true},
-					{name: "account", value: true}, {name: "secret", value: true}, {name: "backurl", value: true},
-					{name: "sim", value: true}, {name: "json"}}})
-		case "phone":
-			specs = append(specs, compSpec{name: c.name, summary: c.summary, words: []string{"register", "approve"},
-				flags: []compFlag{{name: "demo", value: true, values: flagValues["demo"]}, {name: "key-file", value: true, file: true},
-					{name: "name", value: true}, {name: "server", value: true}, {name: "yes"}, {name: "json"}, {name: "insecure-storage"},
-					{name: "totp"}, {name: "handle", value: true}}})
+		if s, ok := own[c.name]; ok {
+			s.name, s.summary = c.name, c.summary
+			specs = append(specs, s)
 		}
 	}
 	sort.Slice(specs, func(i, j int) bool { return specs[i].name < specs[j].name })

@@ -83,7 +83,11 @@ func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
 	case err == nil:
 		return exitOK, true
 	case errors.Is(err, flag.ErrHelp):
+		// Asked for, help is the output: standard output, as for the
+		// wallet commands (fastcheck server --help | less).
+		fs.SetOutput(os.Stdout)
 		fs.Usage()
+		fs.SetOutput(out)
 		return exitOK, false
 	}
 	fmt.Fprintf(out, "%s: %s\n", fs.Name(), flagError(err))

@@ -65,6 +65,11 @@ func run(args []string) int {
 		usage(os.Stdout)
 		return exitOK
 	case "--version", "version":
+		for _, a := range args[1:] {
+			if a == "--json" || a == "-json" {
+				return printJSON(currentBuild())
+			}
+		}
 		fmt.Println(versionString())
 		return exitOK
 	}

@@ -110,7 +110,11 @@ func cmdPhoneRegister(args []string) int {
 	var app totpFlags
 	app.flags(fs)
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), tr.T("cli.phone.registerusage")+"\n\n"+tr.T("cli.phone.totpusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
+		fmt.Fprint(fs.Output(), tr.T("cli.phone.registerusage")+"\n\n"+tr.T("cli.phone.totpusage")+"\n\n"+examples(
+			"fastcheck phone register",
+			"fastcheck phone register --name work --key-file ~/phone-work.key",
+			"fastcheck phone register --totp --handle mike --server https://fastcheck.example/api",
+		)+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
 	if code, ok := parseFlags(fs, args); !ok {
@@ -152,7 +156,11 @@ func cmdPhoneApprove(args []string) int {
 	asJSON := fs.Bool("json", false, tr.T("cli.phone.flagjson"))
 	allowHTTP := fs.Bool("allow-insecure-http", false, tr.T("cli.flag.allowhttp"))
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), tr.T("cli.phone.approveusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
+		fmt.Fprint(fs.Output(), tr.T("cli.phone.approveusage")+"\n\n"+examples(
+			"fastcheck phone approve http://127.0.0.1:8080/api/approve/1AF3781BF6B94604B771AEA1D44FA63A",
+			"fastcheck phone approve --name work 1AF3781BF6B94604B771AEA1D44FA63A",
+			"fastcheck phone approve --demo bob --yes --json 1AF3781BF6B94604B771AEA1D44FA63A",
+		)+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
 	if code, ok := parseFlags(fs, reorder(fs, args)); !ok {
@@ -241,7 +249,8 @@ func reorder(fs *flag.FlagSet, args []string) []string {
 			pos = append(pos, args[i+1:]...)
 			break
 		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
+		// "-5" is a (negative) amount, not a flag: no flag name starts with a digit.
+		if strings.HasPrefix(a, "-") && len(a) > 1 && (a[1] < '0' || a[1] > '9') {
 			flags = append(flags, a)
 			if !strings.Contains(a, "=") && i+1 < len(args) && takesValue(fs, a) {
 				flags = append(flags, args[i+1])

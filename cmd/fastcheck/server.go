@@ -126,7 +126,11 @@ func cmdServerAudit(args []string) int {
 	dbPath := fs.String("db", defaultDBPath(), tr.T("cli.server.flagdb"))
 	asJSON := fs.Bool("json", false, tr.T("cli.server.flagauditjson"))
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), tr.T("cli.server.auditusage")+"\n\n"+tr.T("cli.help.flags")+"\n")
+		fmt.Fprint(fs.Output(), tr.T("cli.server.auditusage")+"\n\n"+examples(
+			"fastcheck server audit --db ~/.local/share/fastcheck/fastcheck.db",
+			"fastcheck server audit --db 'postgres://fastcheck@db:5432/fastcheck' --json | jq .violations",
+			"fastcheck server audit --db /tmp/fc.db || echo 'the ledger needs a look'",
+		)+tr.T("cli.help.flags")+"\n")
 		printDefaults(fs)
 	}
 	if code, ok := parseFlags(fs, args); !ok {
