@@ -234,6 +234,8 @@ func (l *Locale) AmountProblem(s, currency string) string {
 		intPart = d[:i]
 	}
 	switch {
+	case strings.HasPrefix(d, "-") && len(d) > 1 && strings.Trim(d[1:], "0123456789.,") == "":
+		return l.T("create.zero") // a negative amount
 	case strings.Trim(d, "0123456789.,") != "":
 		return l.T("create.notnumber")
 	case seps == 1 && len(d)-strings.LastIndexAny(d, ".,")-1 > cur.Exponent:

@@ -43,6 +43,8 @@ func TestAmountProblem(t *testing.T) {
 		{"12.5", "JPY", "JPY has no fractional units"},
 		{"0", "RUB", "more than zero"},
 		{"0.00", "RUB", "more than zero"},
+		{"-5", "RUB", "more than zero"},
+		{"-1,580.00", "RUB", "more than zero"},
 		{"99999999999", "RUB", "Too large"},
 		{"1.2.3", "RUB", "Not an amount"},
 	} {

@@ -386,7 +386,7 @@ func TestCLIEndToEnd(t *testing.T) {
 	}{
 		{[]string{"create", "abc"}, exitUsage, "Not an amount; type it like 1580.00"},
 		{[]string{"create", "10.001"}, exitUsage, "At most 2 decimal places"},
-		{[]string{"create", "-5"}, exitUsage, "not defined"},
+		{[]string{"create", "-5"}, exitUsage, "The amount must be more than zero"},
 		{[]string{"create", "10", "XYZ"}, exitUsage, "unknown currency"},
 		{[]string{"create", "10", "USD"}, exitError, "request refused"},
 		{[]string{"create", "999999999"}, exitError, "insufficient funds"},
