@@ -247,6 +247,13 @@ type Store interface {
 
 	CreateWebsession(ctx context.Context, w Websession) error
 	Websession(ctx context.Context, id string) (Websession, error)
+	// SessionNonce is UseNonce(key, until, now) and Websession(id) in one
+	// step (one round trip where the database is remote): it records the
+	// nonce whether or not the session exists, and returns the session
+	// (ErrNotFound if there is none) and whether the nonce was fresh. The
+	// nonce needs to be durable only once a later write of the same
+	// request is (see the PostgreSQL backend).
+	SessionNonce(ctx context.Context, id, key string, until, now time.Time) (w Websession, fresh bool, err error)
 	// ApproveWebsession approves a pending, unexpired websession exactly
 	// once and opens the user's account if needed.
 	ApproveWebsession(ctx context.Context, a Approval) (Websession, error)

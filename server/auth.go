@@ -47,6 +47,13 @@ func (e *authError) Error() string { return e.msg }
 // authenticate checks a request's signature in the guide's order: header
 // sizes and shape → the key bound to this session → body digest → time
 // window → signature → nonce. Only after all of it is any JSON parsed.
+//
+// A session's key never changes, so once a session has been read its key
+// is kept (sessionKeys). A session request whose key is known is checked
+// without reading the session first, and the nonce and the session's
+// current state then come in one store call (SessionNonce: one round trip
+// on PostgreSQL instead of two); its state and expiry are judged exactly
+// as on the first request.
 func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte, mode authMode, sessionID string) (*caller, error) {
 	sr, err := api.ParseSignature(r.Header)
 	if err != nil {
@@ -65,42 +72,119 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte,
 			if err != nil {
 				return nil, &authError{msg: err.Error()}
 			}
+			if pub, ok := s.keys.get(sessionID); ok {
+				return s.authenticateKnown(ctx, r, body, sr, sessionID, pub)
+			}
 		}
 		ws, err := s.store.Websession(ctx, sessionID)
-		if errors.Is(err, ledger.ErrNotFound) || (err == nil && ws.State == ledger.SessionDeleted) {
-			if mode == session {
-				return nil, &authError{msg: "not authorized"}
-			}
-			return nil, errNoWebsession
-		}
-		if err != nil {
+		if err := sessionUsable(ws, err, mode, s.now()); err != nil {
 			return nil, err
-		}
-		if mode == session && (ws.State != ledger.SessionApproved || !s.now().Before(ws.ExpiresAt)) {
-			return nil, &authError{msg: "not authorized"}
 		}
 		c.ws, c.pub = ws, ed25519.PublicKey(ws.PublicKey)
 	}
-	now := s.now()
-	if err := sr.Verify(c.pub, r.Method, s.targetURI(r), r.Header, body, now); err != nil {
-		if errors.Is(err, api.ErrClockSkew) {
-			return nil, &authError{skew: true, msg: fmt.Sprintf("%s (server time %s)", err, api.FormatTime(now))}
-		}
-		return nil, &authError{msg: err.Error()}
+	now, err := s.verify(r, body, sr, c.pub)
+	if err != nil {
+		return nil, err
 	}
-	if up := time.Since(s.bootMono); up < MaxBootFence && sr.Created.Before(now.Add(-up).Truncate(time.Second)) {
-		return nil, &authError{skew: true, msg: "signature was made before the server started; sign the request again"}
+	if mode == session {
+		s.keys.put(sessionID, c.pub) // the signature proved the key
 	}
 	// The nonce store is the ledger's (ledger.Shared): a replay is refused
 	// at whichever replica it reaches.
-	fresh, err := s.store.UseNonce(ctx, sr.KeyID+"/"+sr.Nonce, sr.Expires.Add(MaxNonceSlack), now)
+	fresh, err := s.store.UseNonce(ctx, nonceKey(sr), sr.Expires.Add(MaxNonceSlack), now)
 	if err != nil {
 		return nil, err
 	}
 	if !fresh {
-		return nil, &authError{msg: "replayed request: this signature nonce was already used"}
+		return nil, errReplay
 	}
 	return c, nil
+}
+
+// authenticateKnown is authenticate for a session request whose session
+// key is known: signature first, then nonce and session together.
+func (s *Server) authenticateKnown(ctx context.Context, r *http.Request, body []byte, sr *api.SignedRequest, sessionID string, pub ed25519.PublicKey) (*caller, error) {
+	now, err := s.verify(r, body, sr, pub)
+	if err != nil {
+		return nil, err
+	}
+	ws, fresh, err := s.store.SessionNonce(ctx, sessionID, nonceKey(sr), sr.Expires.Add(MaxNonceSlack), now)
+	if err := sessionUsable(ws, err, session, s.now()); err != nil {
+		return nil, err
+	}
+	if !ed25519.PublicKey(ws.PublicKey).Equal(pub) { // not reached: a session's key never changes
+		return nil, &authError{msg: "not authorized"}
+	}
+	if !fresh {
+		return nil, errReplay
+	}
+	return &caller{ws: ws, pub: pub}, nil
+}
+
+// sessionUsable judges a session read for a request in mode (boundKey or
+// session): it must exist and not be deleted, and a session request needs
+// it approved and unexpired.
+func sessionUsable(ws ledger.Websession, err error, mode authMode, now time.Time) error {
+	if errors.Is(err, ledger.ErrNotFound) || (err == nil && ws.State == ledger.SessionDeleted) {
+		if mode == session {
+			return &authError{msg: "not authorized"}
+		}
+		return errNoWebsession
+	}
+	if err != nil {
+		return err
+	}
+	if mode == session && (ws.State != ledger.SessionApproved || !now.Before(ws.ExpiresAt)) {
+		return &authError{msg: "not authorized"}
+	}
+	return nil
+}
+
+// verify checks the signature with pub at the server's time, and the
+// fence against signatures made before the server started. It returns
+// that time.
+func (s *Server) verify(r *http.Request, body []byte, sr *api.SignedRequest, pub ed25519.PublicKey) (time.Time, error) {
+	now := s.now()
+	if err := sr.Verify(pub, r.Method, s.targetURI(r), r.Header, body, now); err != nil {
+		if errors.Is(err, api.ErrClockSkew) {
+			return now, &authError{skew: true, msg: fmt.Sprintf("%s (server time %s)", err, api.FormatTime(now))}
+		}
+		return now, &authError{msg: err.Error()}
+	}
+	if up := time.Since(s.bootMono); up < MaxBootFence && sr.Created.Before(now.Add(-up).Truncate(time.Second)) {
+		return now, &authError{skew: true, msg: "signature was made before the server started; sign the request again"}
+	}
+	return now, nil
+}
+
+func nonceKey(sr *api.SignedRequest) string { return sr.KeyID + "/" + sr.Nonce }
+
+var errReplay = &authError{msg: "replayed request: this signature nonce was already used"}
+
+// keyCache maps session ids to the keys they are bound to. A session's key
+// never changes, so an entry never goes stale; the cache only saves the
+// read that finds the key. It is bounded and starts again empty when full.
+type keyCache struct {
+	mu sync.Mutex
+	m  map[string]ed25519.PublicKey
+}
+
+const keyCacheMax = 1 << 16
+
+func (k *keyCache) get(id string) (ed25519.PublicKey, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	pub, ok := k.m[id]
+	return pub, ok
+}
+
+func (k *keyCache) put(id string, pub ed25519.PublicKey) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.m == nil || len(k.m) >= keyCacheMax {
+		k.m = make(map[string]ed25519.PublicKey)
+	}
+	k.m[id] = pub
 }
 
 // MaxBootFence is how long after start signatures made before the start

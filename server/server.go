@@ -138,6 +138,7 @@ type Server struct {
 	websessionLimit *limiter
 	approvalLimit   *limiter
 	codes           *phoneCodes // the approve page's TOTP codes
+	keys            keyCache    // session id → the key it is bound to
 
 	pay *payments // nil when payments are off
 

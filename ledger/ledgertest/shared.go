@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"fastcheck/api"
 	"fastcheck/ledger"
 )
 
@@ -20,6 +21,7 @@ func RunShared(t *testing.T, open func(t *testing.T) ledger.Store) {
 	}{
 		{"Nonces", testNonces},
 		{"TokenBuckets", testTokenBuckets},
+		{"SessionNonce", testSessionNonce},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := open(t)
@@ -87,6 +89,54 @@ func testNonces(e *env) {
 	}
 	if use("k1/n1", e.now().Add(70*time.Second)) {
 		t.Fatal("a purge forgot a nonce still in use")
+	}
+}
+
+// testSessionNonce: SessionNonce is UseNonce and Websession together. The
+// nonce is recorded whether or not the session exists, and it is the same
+// store of nonces UseNonce uses.
+func testSessionNonce(e *env) {
+	t, s, ctx := e.t, e.s, e.ctx
+	until := e.now().Add(70 * time.Second)
+	w := e.newSession()
+	got, fresh, err := s.SessionNonce(ctx, w.ID, "sn/1", until, e.now())
+	must(t, "SessionNonce", err)
+	if !fresh {
+		t.Fatal("a new nonce was refused")
+	}
+	sameSession(e, "SessionNonce", got, w)
+	if _, fresh, err := s.SessionNonce(ctx, w.ID, "sn/1", until, e.now()); err != nil || fresh {
+		t.Fatalf("the same nonce again: fresh %v, %v", fresh, err)
+	}
+	if ok, err := s.UseNonce(ctx, "sn/1", until, e.now()); err != nil || ok {
+		t.Fatalf("UseNonce of a nonce SessionNonce used: fresh %v, %v", ok, err)
+	}
+	_, fresh, err = s.SessionNonce(ctx, api.NewID(), "sn/2", until, e.now())
+	wantErr(t, "SessionNonce(unknown session)", err, ledger.ErrNotFound)
+	if ok, err := s.UseNonce(ctx, "sn/2", until, e.now()); err != nil || ok {
+		t.Fatalf("a nonce given with an unknown session was not recorded: fresh %v, %v", ok, err)
+	}
+	ap, err := s.ApproveWebsession(ctx, e.approval(w, "phone"))
+	must(t, "ApproveWebsession", err)
+	got, fresh, err = s.SessionNonce(ctx, w.ID, "sn/3", until, e.now())
+	must(t, "SessionNonce", err)
+	if !fresh {
+		t.Fatal("a new nonce was refused")
+	}
+	sameSession(e, "SessionNonce after the approval", got, ap)
+	if _, _, err := s.SessionNonce(ctx, w.ID, "", until, e.now()); err == nil {
+		t.Fatal("SessionNonce accepted an empty nonce key")
+	}
+	var wins atomic.Int32
+	parallel(8, func(int) {
+		if _, fresh, err := s.SessionNonce(ctx, w.ID, "sn/race", until, e.now()); err != nil {
+			t.Errorf("SessionNonce: %v", err)
+		} else if fresh {
+			wins.Add(1)
+		}
+	})
+	if wins.Load() != 1 {
+		t.Fatalf("%d concurrent uses of one nonce accepted, want 1", wins.Load())
 	}
 }
 

@@ -118,6 +118,9 @@ func (r *replicas) CreateWebsession(ctx context.Context, w ledger.Websession) er
 func (r *replicas) Websession(ctx context.Context, id string) (ledger.Websession, error) {
 	return r.pick().Websession(ctx, id)
 }
+func (r *replicas) SessionNonce(ctx context.Context, id, key string, until, now time.Time) (ledger.Websession, bool, error) {
+	return r.pick().SessionNonce(ctx, id, key, until, now)
+}
 func (r *replicas) ApproveWebsession(ctx context.Context, a ledger.Approval) (ledger.Websession, error) {
 	return r.pick().ApproveWebsession(ctx, a)
 }

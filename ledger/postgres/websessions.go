@@ -63,6 +63,70 @@ func (s *Store) Websession(ctx context.Context, id string) (ledger.Websession, e
 	return w, err
 }
 
+// sessionNonceSQL records a nonce (as UseNonce) and reads a websession in
+// one statement; the session's columns are NULL if there is none.
+const sessionNonceSQL = `WITH n AS (
+	INSERT INTO nonces (key, until) VALUES ($2, $3)
+	ON CONFLICT (key) DO UPDATE SET until = excluded.until WHERE nonces.until <= $4
+	RETURNING 1
+)
+SELECT (SELECT count(*) FROM n), w.id, w.public_key, w.client_ip, w.created_at, w.expires_at, w.state,
+	COALESCE(w.user_id, ''), COALESCE(w.user_session_id, ''), w.approved_at
+FROM (SELECT 1) one LEFT JOIN websessions w ON w.id = $1`
+
+// SessionNonce implements ledger.Store in one round trip. Its transaction
+// commits with synchronous_commit off: it waits for no WAL flush. That is
+// safe because a nonce only has to outlive a crash if its request's write
+// did, and that write commits later with a flush that carries every WAL
+// record before it, this nonce included. (A request that writes nothing
+// may lose its nonce in a crash; replaying a read changes nothing.)
+func (s *Store) SessionNonce(ctx context.Context, id, key string, until, now time.Time) (ledger.Websession, bool, error) {
+	if err := ledger.CheckNonce(key, until, now); err != nil {
+		return ledger.Websession{}, false, err
+	}
+	var w ledger.Websession
+	var fresh bool
+	err := s.run(ctx, func(ctx context.Context) error {
+		b := &pgx.Batch{}
+		b.Queue("BEGIN")
+		b.Queue("SET LOCAL synchronous_commit TO OFF")
+		b.Queue(sessionNonceSQL, id, key, ms(until), ms(now))
+		b.Queue("COMMIT")
+		br := s.pool.SendBatch(ctx, b)
+		defer br.Close()
+		for range 2 {
+			if _, err := br.Exec(); err != nil {
+				return err
+			}
+		}
+		var n int
+		var sid, ip, state, user, userSession *string
+		var pub []byte
+		var created, expires, approved *int64
+		if err := br.QueryRow().Scan(&n, &sid, &pub, &ip, &created, &expires, &state, &user, &userSession, &approved); err != nil {
+			return err
+		}
+		if _, err := br.Exec(); err != nil {
+			return err
+		}
+		fresh = n == 1
+		if sid == nil {
+			w = ledger.Websession{}
+			return nil
+		}
+		w = ledger.Websession{ID: *sid, PublicKey: pub, ClientIP: *ip, CreatedAt: fromMS(*created), ExpiresAt: fromMS(*expires),
+			State: *state, UserID: *user, UserSessionID: *userSession, ApprovedAt: fromNullMS(approved)}
+		return br.Close()
+	})
+	if err != nil {
+		return ledger.Websession{}, false, err
+	}
+	if w.ID == "" {
+		return ledger.Websession{}, fresh, ledger.ErrNotFound
+	}
+	return w, fresh, nil
+}
+
 // approveSQL approves a pending, unexpired websession (a conditional
 // update: of racing approvals exactly one matches) and opens the user's
 // account in the same statement.

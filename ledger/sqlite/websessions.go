@@ -65,6 +65,17 @@ func (s *Store) Websession(ctx context.Context, id string) (ledger.Websession, e
 	return w, err
 }
 
+// SessionNonce implements ledger.Store: both halves are in this process
+// (the session usually in wsCache, the nonce in MemShared).
+func (s *Store) SessionNonce(ctx context.Context, id, key string, until, now time.Time) (ledger.Websession, bool, error) {
+	fresh, err := s.UseNonce(ctx, key, until, now)
+	if err != nil {
+		return ledger.Websession{}, false, err
+	}
+	w, err := s.Websession(ctx, id)
+	return w, fresh, err
+}
+
 // wsCache keeps the websessions Websession read. It is exact because this
 // process is the only one that writes the file, and every change of a
 // session (approve, delete, purge) calls forget after its commit. A read
