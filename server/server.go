@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -102,7 +103,6 @@ func (c *Config) setDefaults() {
 	if c.SweepInterval <= 0 {
 		c.SweepInterval = 5 * time.Second
 	}
-	c.BasePath = strings.TrimRight(c.BasePath, "/")
 	l := &c.Limits
 	if l.MaxBody <= 0 {
 		l.MaxBody = 64 << 10
@@ -122,6 +122,24 @@ func (c *Config) setDefaults() {
 	if l.MaxLongPoll <= 0 {
 		l.MaxLongPoll = 60 * time.Second
 	}
+}
+
+// CleanBasePath checks a base path and puts it in its one form: "" and "/"
+// are none; "api", "/api" and "/api/" are "/api". Its segments are
+// letters, digits and . _ ~ - (but not "." or ".."), so the path is a
+// plain route: no spaces, no wildcards, nothing a URL would change.
+func CleanBasePath(p string) (string, error) {
+	trimmed := strings.Trim(p, "/")
+	if trimmed == "" {
+		return "", nil
+	}
+	for _, seg := range strings.Split(trimmed, "/") {
+		if seg == "" || seg == "." || seg == ".." || strings.Trim(seg,
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._~-") != "" {
+			return "", fmt.Errorf("base path %s: use letters, digits and . _ ~ - between slashes, like /api", api.Quote(p))
+		}
+	}
+	return "/" + trimmed, nil
 }
 
 // Server serves the Fastcheck API.
@@ -156,6 +174,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("server: Config.Store is required")
 	}
+	bp, err := CleanBasePath(cfg.BasePath)
+	if err != nil {
+		return nil, err
+	}
+	cfg.BasePath = bp
 	cfg.setDefaults()
 	s := &Server{
 		cfg:             cfg,

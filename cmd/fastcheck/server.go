@@ -66,6 +66,12 @@ func cmdServer(args []string) int {
 		fmt.Fprintf(os.Stderr, "fastcheck server: %s\n", tr.Tf("cli.unexpectedarg", fs.Arg(0)))
 		return exitUsage
 	}
+	bp, err := server.CleanBasePath(*basePath)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "fastcheck server: %s\n", tr.Tf("cli.server.badbasepath", api.Truncate(*basePath, 32)))
+		return exitUsage
+	}
+	*basePath = bp
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		fmt.Fprintf(os.Stderr, "fastcheck server: %s\n", tr.Tf("cli.server.badloglevel", api.Truncate(*logLevel, 32)))
