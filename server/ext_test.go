@@ -311,6 +311,7 @@ func TestMetrics(t *testing.T) {
 	env := servertest.Start(t)
 	alice := env.Login(t, servertest.Demo(t, "alice"))
 	create(t, alice, 100)
+	servertest.Send(t, mustReq(t, "POST", env.URL+"/fastcheck", `{"amount":1,"currency":"RUB"}`)) // unsigned: 401
 	resp, err := http.Get(env.Root + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -320,7 +321,10 @@ func TestMetrics(t *testing.T) {
 	text := string(b)
 	for _, want := range []string{
 		`fastcheck_http_requests_total{route="POST /fastcheck",status="200"} 1`,
-		`fastcheck_http_request_duration_seconds_count{route="POST /fastcheck"} 1`,
+		`fastcheck_http_requests_total{route="POST /fastcheck",status="401"} 1`,
+		`fastcheck_http_request_duration_seconds_count{route="POST /fastcheck",status="200"} 1`,
+		`fastcheck_http_request_duration_seconds_count{route="POST /fastcheck",status="401"} 1`,
+		`fastcheck_http_request_duration_seconds_bucket{route="POST /fastcheck",status="401",le="+Inf"} 1`,
 		`fastcheck_ledger_operations_total{op="create",outcome="ok"} 1`,
 		"# TYPE fastcheck_http_request_duration_seconds histogram",
 	} {

@@ -15,9 +15,9 @@ import (
 // operations by kind and outcome.
 type metrics struct {
 	mu        sync.Mutex
-	requests  map[[2]string]uint64 // route, status
-	latencies map[string]*histogram
-	ledger    map[[2]string]uint64 // op, outcome
+	requests  map[[2]string]uint64     // route, status
+	latencies map[[2]string]*histogram // route, status
+	ledger    map[[2]string]uint64     // op, outcome
 }
 
 var latencyBuckets = []float64{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
@@ -31,7 +31,7 @@ type histogram struct {
 func newMetrics() *metrics {
 	return &metrics{
 		requests:  map[[2]string]uint64{},
-		latencies: map[string]*histogram{},
+		latencies: map[[2]string]*histogram{},
 		ledger:    map[[2]string]uint64{},
 	}
 }
@@ -39,11 +39,12 @@ func newMetrics() *metrics {
 func (m *metrics) observeRequest(route string, status int, d time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.requests[[2]string{route, strconv.Itoa(status)}]++
-	h := m.latencies[route]
+	key := [2]string{route, strconv.Itoa(status)}
+	m.requests[key]++
+	h := m.latencies[key]
 	if h == nil {
 		h = &histogram{counts: make([]uint64, len(latencyBuckets))}
-		m.latencies[route] = h
+		m.latencies[key] = h
 	}
 	sec := d.Seconds()
 	for i, b := range latencyBuckets {
@@ -73,23 +74,18 @@ func (m *metrics) write(w *strings.Builder) {
 	for _, k := range sortedKeys(m.requests) {
 		fmt.Fprintf(w, "fastcheck_http_requests_total{route=%s,status=%s} %d\n", label(k[0]), label(k[1]), m.requests[k])
 	}
-	w.WriteString("# HELP fastcheck_http_request_duration_seconds HTTP request latency by route.\n")
+	w.WriteString("# HELP fastcheck_http_request_duration_seconds HTTP request latency by route and status.\n")
 	w.WriteString("# TYPE fastcheck_http_request_duration_seconds histogram\n")
-	routes := make([]string, 0, len(m.latencies))
-	for r := range m.latencies {
-		routes = append(routes, r)
-	}
-	sort.Strings(routes)
-	for _, r := range routes {
-		h := m.latencies[r]
+	for _, k := range sortedKeys(m.latencies) {
+		h, l := m.latencies[k], "route="+label(k[0])+",status="+label(k[1])
 		var cum uint64
 		for i, b := range latencyBuckets {
 			cum += h.counts[i]
-			fmt.Fprintf(w, "fastcheck_http_request_duration_seconds_bucket{route=%s,le=\"%g\"} %d\n", label(r), b, cum)
+			fmt.Fprintf(w, "fastcheck_http_request_duration_seconds_bucket{%s,le=\"%g\"} %d\n", l, b, cum)
 		}
-		fmt.Fprintf(w, "fastcheck_http_request_duration_seconds_bucket{route=%s,le=\"+Inf\"} %d\n", label(r), h.count)
-		fmt.Fprintf(w, "fastcheck_http_request_duration_seconds_sum{route=%s} %g\n", label(r), h.sum)
-		fmt.Fprintf(w, "fastcheck_http_request_duration_seconds_count{route=%s} %d\n", label(r), h.count)
+		fmt.Fprintf(w, "fastcheck_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %d\n", l, h.count)
+		fmt.Fprintf(w, "fastcheck_http_request_duration_seconds_sum{%s} %g\n", l, h.sum)
+		fmt.Fprintf(w, "fastcheck_http_request_duration_seconds_count{%s} %d\n", l, h.count)
 	}
 	w.WriteString("# HELP fastcheck_ledger_operations_total Ledger operations by kind and outcome.\n")
 	w.WriteString("# TYPE fastcheck_ledger_operations_total counter\n")
@@ -98,7 +94,7 @@ func (m *metrics) write(w *strings.Builder) {
 	}
 }
 
-func sortedKeys(m map[[2]string]uint64) [][2]string {
+func sortedKeys[V any](m map[[2]string]V) [][2]string {
 	keys := make([][2]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
