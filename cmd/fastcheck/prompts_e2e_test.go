@@ -159,6 +159,16 @@ func TestCLIHumanOutputGolden(t *testing.T) {
 
 	out = alice.ok("create", "25")
 	golden(t, "cancel", clean(alice, alice.ok("cancel", numberRE.FindString(out), "--yes")))
+	// The insecure storage warns on every use, on standard error only.
+	for i := 0; i < 2; i++ {
+		for _, args := range [][]string{{"balance"}, {"balance", "--json"}} {
+			out, errs, code := alice.run(args...)
+			if code != 0 || !strings.Contains(errs, "warning: --insecure-storage: keys are kept in "+filepath.Join(alice.dir, "data")) ||
+				strings.Contains(out, "warning") {
+				t.Fatalf("%v (use %d): exit %d\nstdout: %s\nstderr: %s", args, i+1, code, out, errs)
+			}
+		}
+	}
 	golden(t, "whoami", clean(alice, alice.ok("whoami")))
 	golden(t, "logout", clean(alice, alice.ok("logout")))
 }
