@@ -52,3 +52,58 @@ func TestStatusLimitIsPerIPAndHonoursRetryAfter(t *testing.T) {
 		t.Fatalf("after Retry-After = %d %s, want it served again", r.Status, r.Body)
 	}
 }
+
+// TestLoginLimitsArePerIP: new websessions and the phone's approvals are
+// limited per client address too (429 + Retry-After), and one address's
+// limit leaves another's alone.
+func TestLoginLimitsArePerIP(t *testing.T) {
+	env := servertest.Start(t, func(c *server.Config) {
+		c.Limits.WebsessionsPerMinute = 4
+		c.Limits.ApprovalsPerMinute = 4
+		c.TrustProxy = true
+	})
+	terminal := &servertest.Caller{Env: env, Key: servertest.NewKey(t)}
+	phone := &servertest.Caller{Env: env, Key: servertest.Demo(t, "alice")}
+	from := func(ip string) map[string]string { return map[string]string{"X-Forwarded-For": ip} }
+	for _, tc := range []struct {
+		name string
+		send func(ip string) *servertest.Response
+		ok   int
+	}{
+		{"GET /websession", func(ip string) *servertest.Response {
+			return servertest.Send(t, terminal.Build(t, "GET", "/websession", nil, true, from(ip)))
+		}, 200},
+		{"GET /phone/websession/{id}", func(ip string) *servertest.Response {
+			return servertest.Send(t, phone.Build(t, "GET", "/phone/websession/00000000000000000000000000000000", nil, true, from(ip)))
+		}, 404},
+		{"POST /phone/approve", func(ip string) *servertest.Response {
+			body := []byte(`{"sessionId":"00000000000000000000000000000000","fingerprint":"0000 0000 0000 0000"}`)
+			return servertest.Send(t, phone.Build(t, "POST", "/phone/approve", body, true, from(ip)))
+		}, 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ip := "192.0.2." + strconv.Itoa(10+len(tc.name))
+			var limited *servertest.Response
+			for i := 0; i < 20 && limited == nil; i++ {
+				switch r := tc.send(ip); r.Status {
+				case tc.ok:
+				case 429:
+					limited = r
+				default:
+					t.Fatalf("request %d = %d %s", i, r.Status, r.Body)
+				}
+			}
+			if limited == nil {
+				t.Fatal("20 requests in a row from one address were never limited")
+			}
+			if secs, err := strconv.Atoi(limited.Header.Get("Retry-After")); err != nil || secs < 1 {
+				t.Fatalf("Retry-After = %q", limited.Header.Get("Retry-After"))
+			}
+			checkError(t, limited, 429, "try again in")
+			if r := tc.send("198.51.100.99"); r.Status != tc.ok {
+				t.Fatalf("another address = %d %s, want %d", r.Status, r.Body, tc.ok)
+			}
+		})
+		env.Clock.Advance(time.Minute) // the shared approval bucket refills between rows
+	}
+}
