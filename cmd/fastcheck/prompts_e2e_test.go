@@ -1,13 +1,16 @@
 package main
 
 import (
+	"errors"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"fastcheck/api"
+	"fastcheck/store"
 )
 
 // demoPair starts a demo server binary and logs alice and bob in, each in
@@ -171,4 +174,35 @@ func TestCLIHumanOutputGolden(t *testing.T) {
 	}
 	golden(t, "whoami", clean(alice, alice.ok("whoami")))
 	golden(t, "logout", clean(alice, alice.ok("logout")))
+}
+
+// TestCLILogoutWhileServerDown: with the server gone, logout wipes
+// nothing (so it can be retried) and says why; logout --forget-key wipes
+// the session and the key anyway, and says the server's copy was not ended.
+func TestCLILogoutWhileServerDown(t *testing.T) {
+	addr := freeAddr(t)
+	srv := startServer(t, filepath.Join(t.TempDir(), "fc.db"), addr, "--demo")
+	alice := newHome(t, "http://"+addr+"/api")
+	alice.login("alice", "--no-qr", "--insecure-storage")
+	srv.cmd.Process.Signal(syscall.SIGTERM)
+	<-srv.done
+
+	out, errs, code := alice.run("logout", "--timeout", "3s")
+	if code != exitError || out != "" || errs == "" {
+		t.Fatalf("logout with the server down: exit %d\nstdout: %s\nstderr: %s", code, out, errs)
+	}
+	if _, err := alice.secrets("default").Session(); err != nil {
+		t.Fatalf("a failed logout wiped the session: %v", err)
+	}
+	var lo logoutResult
+	alice.json(&lo, "logout", "--forget-key", "--timeout", "3s")
+	if !lo.HadSession || lo.ServerEnded || !lo.KeyForgotten {
+		t.Fatalf("logout --forget-key with the server down: %+v", lo)
+	}
+	if _, err := alice.secrets("default").Session(); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("session after logout --forget-key: %v", err)
+	}
+	if _, _, err := alice.secrets("default").Key(false); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("key after logout --forget-key: %v", err)
+	}
 }
