@@ -2,6 +2,8 @@ package harness
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"fastcheck/assets"
 )
 
 var perfDuration = flag.Duration("perf.duration", 15*time.Second, "how long BenchmarkPerformance drives each configuration")
@@ -28,24 +32,63 @@ type perfRow struct {
 	skipped, note string
 }
 
-// measure drives signed create+accept pairs over HTTP with 8 concurrent
-// clients (as many as pgbench's -c 8) for d: alice creates a check of
-// 0.01 RUB, bob accepts it. Each create and each accept is one ledger
-// transaction: one operation.
+// perfClients is how many clients drive the server at once: as many as
+// pgbench's -c 8.
+const perfClients = 8
+
+// perfPairs logs in a creator and a redeemer for each client, and funds
+// each creator with a check of 1,000.00 RUB from alice. Each client has
+// its own two accounts, as each pgbench client updates accounts of its
+// own choosing: with one creator for all, every create would wait for the
+// one before it to commit (its row lock).
+func (s *system) perfPairs(ctx context.Context) (creators, redeemers []*user, err error) {
+	d, ok := assets.FindDemoUser("alice")
+	if !ok {
+		return nil, nil, errors.New("no demo user alice")
+	}
+	alice, err := s.login(ctx, "alice", d.PhoneKey())
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range perfClients {
+		var pair [2]*user
+		for j, role := range []string{"creator", "redeemer"} {
+			_, k, _ := ed25519.GenerateKey(rand.Reader)
+			if pair[j], err = s.login(ctx, fmt.Sprintf("%s%d", role, i), k); err != nil {
+				return nil, nil, err
+			}
+		}
+		cr, err := alice.c.CreateCheck(ctx, 100_000, "RUB")
+		if err != nil {
+			return nil, nil, err
+		}
+		if _, err := pair[0].c.AcceptCheck(ctx, cr.Fastcheck, cr.Code); err != nil {
+			return nil, nil, err
+		}
+		creators, redeemers = append(creators, pair[0]), append(redeemers, pair[1])
+	}
+	return creators, redeemers, nil
+}
+
+// measure drives signed create+accept pairs over HTTP with perfClients
+// concurrent clients for d: each client's creator creates a check of
+// 0.01 RUB, and its redeemer accepts it. Each create and each accept is
+// one ledger transaction: one operation.
 func (s *system) measure(ctx context.Context, d time.Duration) (perfRow, error) {
-	us, err := s.users(ctx)
+	creators, redeemers, err := s.perfPairs(ctx)
 	if err != nil {
 		return perfRow{}, err
 	}
-	alice, bob := us[0], us[1]
 	// Warm up: connections, prepared statements, caches.
-	for range 20 {
-		cr, err := alice.c.CreateCheck(ctx, 1, "RUB")
-		if err != nil {
-			return perfRow{}, err
-		}
-		if _, err := bob.c.AcceptCheck(ctx, cr.Fastcheck, cr.Code); err != nil {
-			return perfRow{}, err
+	for i := range perfClients {
+		for range 3 {
+			cr, err := creators[i].c.CreateCheck(ctx, 1, "RUB")
+			if err != nil {
+				return perfRow{}, err
+			}
+			if _, err := redeemers[i].c.AcceptCheck(ctx, cr.Fastcheck, cr.Code); err != nil {
+				return perfRow{}, err
+			}
 		}
 	}
 	var c0 int64
@@ -62,13 +105,14 @@ func (s *system) measure(ctx context.Context, d time.Duration) (perfRow, error) 
 	defer cancel()
 	start := time.Now()
 	var wg sync.WaitGroup
-	for range 8 {
+	for i := range perfClients {
+		creator, redeemer := creators[i], redeemers[i]
 		wg.Go(func() {
 			local := make([]time.Duration, 0, 4096)
 			bad := 0
 			for wctx.Err() == nil {
 				t0 := time.Now()
-				cr, err := alice.c.CreateCheck(wctx, 1, "RUB")
+				cr, err := creator.c.CreateCheck(wctx, 1, "RUB")
 				t1 := time.Now()
 				if err != nil {
 					if wctx.Err() == nil {
@@ -76,7 +120,7 @@ func (s *system) measure(ctx context.Context, d time.Duration) (perfRow, error) 
 					}
 					continue
 				}
-				_, err = bob.c.AcceptCheck(ctx, cr.Fastcheck, cr.Code)
+				_, err = redeemer.c.AcceptCheck(ctx, cr.Fastcheck, cr.Code)
 				if err != nil {
 					bad++
 					continue
@@ -203,8 +247,8 @@ func loadAverage() string {
 // perfTable renders the rows.
 func perfTable(rows []perfRow, tps float64, d time.Duration) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "\nPerformance: signed create+accept over HTTP, 8 clients, %s a configuration; pgbench scale 10 on the same PostgreSQL cluster; %d CPUs, load average %s at the end\n",
-		d, runtime.NumCPU(), loadAverage())
+	fmt.Fprintf(&sb, "\nPerformance: signed create+accept over HTTP, %d clients (a creator and a redeemer each), %s a configuration; pgbench scale 10 on the same PostgreSQL cluster; %d CPUs, load average %s at the end\n",
+		perfClients, d, runtime.NumCPU(), loadAverage())
 	fmt.Fprintf(&sb, "%-54s %10s %9s %8s %8s %7s %s\n", "configuration", "ops/s", "pairs/s", "p50 ms", "p99 ms", "÷pgb", "")
 	ms := func(x time.Duration) string { return strconv.FormatFloat(float64(x.Microseconds())/1000, 'f', 2, 64) }
 	for _, r := range rows {
