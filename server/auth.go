@@ -49,7 +49,7 @@ func (e *authError) Error() string { return e.msg }
 // window → signature → nonce. Only after all of it is any JSON parsed.
 //
 // A session's key never changes, so once a session has been read its key
-// is kept (sessionKeys). A session request whose key is known is checked
+// is kept (Server.keys). A session request whose key is known is checked
 // without reading the session first, and the nonce and the session's
 // current state then come in one store call (SessionNonce: one round trip
 // on PostgreSQL instead of two); its state and expiry are judged exactly
