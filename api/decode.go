@@ -18,12 +18,20 @@ import (
 type Object map[string]json.RawMessage
 
 // DecodeObject parses body strictly. An empty body is an empty object.
+// The documents' two slips (MendSlips) are forgiven.
 func DecodeObject(body []byte) (Object, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return Object{}, nil
 	}
 	if !utf8.Valid(body) {
 		return nil, errors.New("request body is not valid UTF-8")
+	}
+	if !json.Valid(body) {
+		// The documents' own examples carry slips (a trailing comma,
+		// typographic quotes), and the server must take them as written.
+		if mended, ok := MendSlips(body); ok {
+			body = mended
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()

@@ -62,7 +62,11 @@ func TestDecodeObjectRejects(t *testing.T) {
 		{`}`, "not valid JSON"},
 		{`{"a"}`, "not valid JSON"},
 		{`{"a":}`, "not valid JSON"},
-		{`{"a":1,}`, "not valid JSON"},
+		// A single trailing comma is the documents' slip and is taken
+		// (TestDecodeObjectTakesTheDocumentsSlips); anything more is not.
+		{`{"a":1,,}`, "not valid JSON"},
+		{`{,}`, "not valid JSON"},
+		{`{"a":,}`, "not valid JSON"},
 		{`{"a":1 "b":2}`, "not valid JSON"},
 		{`{a:1}`, "not valid JSON"},
 		{`{1:2}`, "not valid JSON"},

@@ -248,8 +248,8 @@ func (c *Client) decode(cl *call, ans *answer, out any) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		// The documents' examples end objects with a trailing comma
-		// ({"message": "pong", }); accept that one slip.
-		if relaxed, ok := dropTrailingCommas(trimmed); ok && json.Unmarshal(relaxed, out) == nil {
+		// ({"message": "pong", }) and quote some strings typographically.
+		if relaxed, ok := api.MendSlips(trimmed); ok && json.Unmarshal(relaxed, out) == nil {
 			err = nil
 		}
 	}
@@ -261,44 +261,6 @@ func (c *Client) decode(cl *call, ans *answer, out any) error {
 		return bad("the answer is not valid JSON: "+Sanitize(err.Error()), err)
 	}
 	return nil
-}
-
-// dropTrailingCommas removes commas that directly precede (but for
-// whitespace) a closing brace or bracket outside strings. It reports
-// whether it removed any.
-func dropTrailingCommas(b []byte) ([]byte, bool) {
-	out := make([]byte, 0, len(b))
-	inString, escaped, changed := false, false, false
-	for i := 0; i < len(b); i++ {
-		ch := b[i]
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case ch == '\\':
-				escaped = true
-			case ch == '"':
-				inString = false
-			}
-			out = append(out, ch)
-			continue
-		}
-		if ch == '"' {
-			inString = true
-		}
-		if ch == ',' {
-			j := i + 1
-			for j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r') {
-				j++
-			}
-			if j < len(b) && (b[j] == '}' || b[j] == ']') {
-				changed = true
-				continue
-			}
-		}
-		out = append(out, ch)
-	}
-	return out, changed
 }
 
 // apiError turns a non-2xx answer into an *Error.

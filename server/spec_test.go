@@ -113,8 +113,9 @@ func TestSpecWebsessionLifecycle(t *testing.T) {
 		t.Fatalf("balance after login = %d %s", r.Status, r.Body)
 	}
 
-	// Delete websession status: body repeats the id; answer {}.
-	r = c.Do(t, "DELETE", "/websession/"+ws.SessionID, []byte(`{"sessionId": "`+ws.SessionID+`"}`))
+	// Delete websession status: body repeats the id, as the document
+	// writes it (typographic quotes); answer {}.
+	r = c.Do(t, "DELETE", "/websession/"+ws.SessionID, []byte(`{ "sessionId": “`+ws.SessionID+`” }`))
 	if r.Status != 200 || strings.TrimSpace(string(r.Body)) != "{}" {
 		t.Fatalf("DELETE = %d %s, want 200 {}", r.Status, r.Body)
 	}
@@ -160,6 +161,8 @@ func TestSpecChecks(t *testing.T) {
 	for _, req := range []*http.Request{
 		mustReq(t, "GET", env.URL+"/fastcheck?fastcheck="+created.Fastcheck, ""),
 		mustReq(t, "GET", env.URL+"/fastcheck", `{ "fastcheck": "`+created.Fastcheck+`" }`),
+		// The document's body byte for byte: typographic quotes, a trailing comma.
+		mustReq(t, "GET", env.URL+"/fastcheck", `{ "fastcheck": “`+created.Fastcheck+`”, }`),
 	} {
 		r = servertest.Send(t, req)
 		requireKeys(t, r.Body, "fastcheck", "expiration", "Status")
