@@ -1,6 +1,9 @@
 package api
 
-import "unicode/utf8"
+import (
+	"time"
+	"unicode/utf8"
+)
 
 // MendSlips repairs the two slips the Fastcheck documents' JSON examples
 // make, which a real client or server copying them may send:
@@ -8,6 +11,7 @@ import "unicode/utf8"
 //   - a comma before a closing brace or bracket: { "message": "pong", }
 //   - typographic quotes around a string: { "fastcheck": “1234-5678-0001” }
 //     (a string opened by “ ends at ” or at ", and is written back with ")
+//   - a time without quotes: { "expiration": 2021-07-07T09:08:18Z }
 //
 // Only bytes outside strings are touched, where both slips are invalid
 // JSON: valid JSON comes back unchanged, and inside a string quotes of any
@@ -46,6 +50,15 @@ func MendSlips(b []byte) ([]byte, bool) {
 			out = append(out, '"')
 			i += size
 			continue
+		case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			if n := bareTime(b[i:]); n > 0 {
+				out = append(out, '"')
+				out = append(out, b[i:i+n]...)
+				out = append(out, '"')
+				changed = true
+				i += n
+				continue
+			}
 		case ',':
 			j := i + 1
 			for j < len(b) && (b[j] == ' ' || b[j] == '\t' || b[j] == '\n' || b[j] == '\r') {
@@ -80,4 +93,25 @@ func followsValue(out []byte) bool {
 		return true
 	}
 	return false
+}
+
+// bareTime returns the length of the RFC 3339 time b starts with, or 0.
+// A JSON number never holds a 'T' after a '-', so such a token is never
+// valid JSON.
+func bareTime(b []byte) int {
+	n := 0
+	for n < len(b) && n < 40 {
+		c := b[n]
+		if !('0' <= c && c <= '9' || c == '-' || c == ':' || c == '.' || c == '+' || c == 'T' || c == 'Z' || c == 't' || c == 'z') {
+			break
+		}
+		n++
+	}
+	if n < len("2006-01-02T15:04:05Z") {
+		return 0
+	}
+	if _, err := time.Parse(time.RFC3339Nano, string(b[:n])); err != nil {
+		return 0
+	}
+	return n
 }

@@ -115,6 +115,13 @@ func TestSpecSlipsAreTolerated(t *testing.T) {
 	if err != nil || len(active) != 1 || active[0].Amount != 15000 || active[0].Fastcheck != "a, }" {
 		t.Fatalf("active with trailing commas = %+v, %v", active, err)
 	}
+	// The check status answer byte for byte as the document writes it: a
+	// time without quotes, a space before the comma.
+	base, _ = junkServer(t, 200, `{ "fastcheck": "1234-5678-0001", "expiration": 2021-07-07T09:08:18Z , "Status": true }`)
+	st, err := newClient(t, base, nil).CheckStatus(ctxT(t), "1234-5678-0001")
+	if err != nil || st.Fastcheck != "1234-5678-0001" || st.Expiration != "2021-07-07T09:08:18Z" || !st.Status {
+		t.Fatalf("the document's check status = %+v, %v", st, err)
+	}
 	// The delete answer is "{ }"; whatever a 2xx carries, the delete is done.
 	for _, body := range []string{"{ }", "", "OK"} {
 		base, _ := junkServer(t, 200, body)
