@@ -113,6 +113,9 @@ func testSessionNonce(e *env) {
 	}
 	_, fresh, err = s.SessionNonce(ctx, api.NewID(), "sn/2", until, e.now())
 	wantErr(t, "SessionNonce(unknown session)", err, ledger.ErrNotFound)
+	if !fresh {
+		t.Fatal("SessionNonce(unknown session) called a new nonce used")
+	}
 	if ok, err := s.UseNonce(ctx, "sn/2", until, e.now()); err != nil || ok {
 		t.Fatalf("a nonce given with an unknown session was not recorded: fresh %v, %v", ok, err)
 	}
