@@ -65,6 +65,7 @@ type Limits struct {
 	WebsessionsPerMinute float64       // new websessions per IP
 	ApprovalsPerMinute   float64       // phone approvals per IP
 	FailedAcceptsPerHour int           // failed accepts per account
+	StaffReadsPerMinute  float64       // staff API reads per staff user
 	MaxLongPoll          time.Duration // cap of ?wait=
 }
 
@@ -116,6 +117,9 @@ func (c *Config) setDefaults() {
 	if l.ApprovalsPerMinute <= 0 {
 		l.ApprovalsPerMinute = 30
 	}
+	if l.StaffReadsPerMinute <= 0 {
+		l.StaffReadsPerMinute = 120
+	}
 	if l.FailedAcceptsPerHour == 0 {
 		l.FailedAcceptsPerHour = 10
 	}
@@ -155,6 +159,7 @@ type Server struct {
 	statusLimit     *limiter
 	websessionLimit *limiter
 	approvalLimit   *limiter
+	staffLimit      *limiter
 	codes           *phoneCodes // the approve page's TOTP codes
 	keys            keyCache    // session id → the key it is bound to
 
@@ -188,6 +193,7 @@ func New(cfg Config) (*Server, error) {
 		waiters:         newNotifier(),
 		metrics:         newMetrics(),
 		statusLimit:     newLimiter("status", cfg.Limits.StatusPerMinute/60, cfg.Limits.StatusPerMinute/4+1),
+		staffLimit:      newLimiter("staff", cfg.Limits.StaffReadsPerMinute/60, cfg.Limits.StaffReadsPerMinute/4+1),
 		websessionLimit: newLimiter("websession", cfg.Limits.WebsessionsPerMinute/60, cfg.Limits.WebsessionsPerMinute/4+1),
 		approvalLimit:   newLimiter("approval", cfg.Limits.ApprovalsPerMinute/60, cfg.Limits.ApprovalsPerMinute/4+1),
 		stop:            make(chan struct{}),

@@ -79,6 +79,11 @@ func (s *Server) staffBegin(w http.ResponseWriter, r *http.Request, params ...st
 		writeError(w, http.StatusForbidden, "forbidden: the staff API is for support staff only, and this account is not staff")
 		return nil, nil, false
 	}
+	// A staff session that reads faster than a person does is a script
+	// or a stolen session: every read is audited, and they are limited too.
+	if !s.limit(w, s.staffLimit, c.ws.UserID) {
+		return nil, nil, false
+	}
 	q := r.URL.Query()
 	for k, v := range q {
 		if !slices.Contains(params, k) {

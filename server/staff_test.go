@@ -392,3 +392,32 @@ func TestStaffConfig(t *testing.T) {
 		t.Fatal("staff without configuring any")
 	}
 }
+
+// TestStaffReadsLimited: a staff user's reads are limited (429 with
+// Retry-After); a refused read is neither done nor written to the audit
+// log, and the limit is the staff user's, not the endpoint's.
+func TestStaffReadsLimited(t *testing.T) {
+	e := startStaff(t, func(c *server.Config) { c.Limits.StaffReadsPerMinute = 4 }) // a burst of 2
+	paths := []string{accountPath(e.alice.UserID), findPath(e.alice.UserID[:6]), "/staff/check/1234-5678-0001"}
+	for i, p := range paths[:2] {
+		if r := e.support.Do(t, "GET", p, nil); r.Status != 200 {
+			t.Fatalf("staff read %d = %d %s", i, r.Status, r.Body)
+		}
+	}
+	logged := len(e.staffLog(t))
+	r := e.support.Do(t, "GET", paths[2], nil)
+	if r.Status != 429 || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("third staff read at once = %d %s (Retry-After %q), want 429", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+	if n := len(e.staffLog(t)); n != logged {
+		t.Fatalf("a refused read wrote %d audit entries", n-logged)
+	}
+	// Not staff: still 403, the limit is not theirs to spend.
+	if r := e.alice.Do(t, "GET", paths[0], nil); r.Status != 403 {
+		t.Fatalf("alice = %d %s, want 403", r.Status, r.Body)
+	}
+	e.Clock.Advance(16 * time.Second) // one token back (4 a minute)
+	if r := e.support.Do(t, "GET", paths[0], nil); r.Status != 200 {
+		t.Fatalf("staff read after the wait = %d %s", r.Status, r.Body)
+	}
+}

@@ -115,7 +115,7 @@ func start(t testing.TB, setup func(env *Env, cfg *server.Config), opts []Option
 	cfg := server.Config{BasePath: "/api", Now: clock.Now, SweepInterval: 100 * time.Millisecond,
 		// Tests log in many times from one address; the tests of the
 		// limits themselves set their own.
-		Limits: server.Limits{StatusPerMinute: 6000, WebsessionsPerMinute: 6000, ApprovalsPerMinute: 6000}}
+		Limits: server.Limits{StatusPerMinute: 6000, WebsessionsPerMinute: 6000, ApprovalsPerMinute: 6000, StaffReadsPerMinute: 6000}}
 	hs := httptest.NewUnstartedServer(nil)
 	root := "http://" + hs.Listener.Addr().String()
 	env := &Env{URL: root + "/api", Root: root, Clock: clock, HTTP: hs}
