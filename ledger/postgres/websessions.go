@@ -64,22 +64,26 @@ func (s *Store) Websession(ctx context.Context, id string) (ledger.Websession, e
 }
 
 // sessionNonceSQL records a nonce (as UseNonce) and reads a websession in
-// one statement; the session's columns are NULL if there is none.
+// one statement; the session's columns are NULL if there is none. It sets
+// synchronous_commit off for its own transaction (set_config's third
+// argument): the statement runs alone, so that transaction is just this
+// statement, and its commit waits for no WAL flush.
 const sessionNonceSQL = `WITH n AS (
 	INSERT INTO nonces (key, until) VALUES ($2, $3)
 	ON CONFLICT (key) DO UPDATE SET until = excluded.until WHERE nonces.until <= $4
 	RETURNING 1
 )
-SELECT (SELECT count(*) FROM n), w.id, w.public_key, w.client_ip, w.created_at, w.expires_at, w.state,
+SELECT (SELECT count(*) FROM n), set_config('synchronous_commit', 'off', true),
+	w.id, w.public_key, w.client_ip, w.created_at, w.expires_at, w.state,
 	COALESCE(w.user_id, ''), COALESCE(w.user_session_id, ''), w.approved_at
 FROM (SELECT 1) one LEFT JOIN websessions w ON w.id = $1`
 
-// SessionNonce implements ledger.Store in one round trip. Its transaction
-// commits with synchronous_commit off: it waits for no WAL flush. That is
-// safe because a nonce only has to outlive a crash if its request's write
-// did, and that write commits later with a flush that carries every WAL
-// record before it, this nonce included. (A request that writes nothing
-// may lose its nonce in a crash; replaying a read changes nothing.)
+// SessionNonce implements ledger.Store in one statement. It commits
+// without waiting for a WAL flush. That is safe because a nonce only has
+// to outlive a crash if its request's write did, and that write commits
+// later with a flush that carries every WAL record before it, this nonce
+// included. (A request that writes nothing may lose its nonce in a crash;
+// replaying a read changes nothing.)
 func (s *Store) SessionNonce(ctx context.Context, id, key string, until, now time.Time) (ledger.Websession, bool, error) {
 	if err := ledger.CheckNonce(key, until, now); err != nil {
 		return ledger.Websession{}, false, err
@@ -87,26 +91,13 @@ func (s *Store) SessionNonce(ctx context.Context, id, key string, until, now tim
 	var w ledger.Websession
 	var fresh bool
 	err := s.run(ctx, func(ctx context.Context) error {
-		b := &pgx.Batch{}
-		b.Queue("BEGIN")
-		b.Queue("SET LOCAL synchronous_commit TO OFF")
-		b.Queue(sessionNonceSQL, id, key, ms(until), ms(now))
-		b.Queue("COMMIT")
-		br := s.pool.SendBatch(ctx, b)
-		defer br.Close()
-		for range 2 {
-			if _, err := br.Exec(); err != nil {
-				return err
-			}
-		}
 		var n int
+		var syncOff string
 		var sid, ip, state, user, userSession *string
 		var pub []byte
 		var created, expires, approved *int64
-		if err := br.QueryRow().Scan(&n, &sid, &pub, &ip, &created, &expires, &state, &user, &userSession, &approved); err != nil {
-			return err
-		}
-		if _, err := br.Exec(); err != nil {
+		if err := s.pool.QueryRow(ctx, sessionNonceSQL, id, key, ms(until), ms(now)).
+			Scan(&n, &syncOff, &sid, &pub, &ip, &created, &expires, &state, &user, &userSession, &approved); err != nil {
 			return err
 		}
 		fresh = n == 1
@@ -116,7 +107,7 @@ func (s *Store) SessionNonce(ctx context.Context, id, key string, until, now tim
 		}
 		w = ledger.Websession{ID: *sid, PublicKey: pub, ClientIP: *ip, CreatedAt: fromMS(*created), ExpiresAt: fromMS(*expires),
 			State: *state, UserID: *user, UserSessionID: *userSession, ApprovedAt: fromNullMS(approved)}
-		return br.Close()
+		return nil
 	})
 	if err != nil {
 		return ledger.Websession{}, false, err
