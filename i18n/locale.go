@@ -5,6 +5,7 @@ package i18n
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -250,4 +251,30 @@ func (l *Locale) AmountProblem(s, currency string) string {
 		return l.Tf("create.toolarge", l.Money(api.MaxAmount, currency))
 	}
 	return l.T("create.notnumber")
+}
+
+// FromAcceptLanguage picks the language a browser asks for in its
+// Accept-Language header ("ru-RU,ru;q=0.9,en;q=0.8"): the catalog's
+// language with the highest weight (the first of equals), English if none.
+func FromAcceptLanguage(h string) string {
+	best, bestQ := English, -1.0
+	for _, part := range strings.Split(h, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 1 {
+				continue
+			}
+			q = f
+		}
+		lang, err := Parse(tag)
+		if err != nil || lang == "" || q <= 0 {
+			continue
+		}
+		if q > bestQ {
+			best, bestQ = lang, q
+		}
+	}
+	return best
 }

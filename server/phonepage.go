@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"fastcheck/api"
+	"fastcheck/i18n"
 	"fastcheck/ledger"
 	"fastcheck/totp"
 )
@@ -82,38 +83,40 @@ button{width:100%;margin-top:1.2rem;padding:.9rem;font-size:1.2rem;font-weight:6
 `
 
 var approvePage = template.Must(template.New("approve").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{{.L.Lang}}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="referrer" content="same-origin">
-<title>Approve a Fastcheck login</title>
+<title>{{.L.T "page.title"}}</title>
 <style>` + pageCSS + `</style></head>
 <body>
 <h1>{{.Title}}</h1>
-{{if .Session}}<p>A terminal asks to log in. Check that it shows the same key fingerprint.</p>
+{{if .Session}}<p>{{.L.T "page.asks"}}</p>
 <dl>
-<dt>Terminal key fingerprint</dt><dd id="fingerprint" class="fp">{{.Fingerprint}}</dd>
-<dt>From IP address</dt><dd id="ip">{{.IP}}</dd>
-{{if .Expires}}<dt>This request expires</dt><dd id="expires">{{.Expires}}</dd>{{end}}
+<dt>{{.L.T "page.fingerprint"}}</dt><dd id="fingerprint" class="fp">{{.Fingerprint}}</dd>
+<dt>{{.L.T "page.ip"}}</dt><dd id="ip">{{.IP}}</dd>
+{{if .Expires}}<dt>{{.L.T "page.expires"}}</dt><dd id="expires">{{.Expires}}</dd>{{end}}
 </dl>{{end}}
 {{if .Error}}<p id="error" class="msg error" role="alert">{{.Error}}</p>{{end}}
 {{if .Done}}<p id="done" class="msg ok" role="status">{{.Done}}</p>{{end}}
 {{if .Form}}<form method="post" autocomplete="off">
 <input type="hidden" name="csrf" value="{{.CSRF}}">
-<label for="account">Account</label>
+<label for="account">{{.L.T "page.account"}}</label>
 <input id="account" name="account" value="{{.Account}}" required minlength="3" maxlength="32"
  autocomplete="username" autocapitalize="none" autocorrect="off" spellcheck="false">
-<p class="hint">The handle you chose when you enrolled your authenticator app
+<p class="hint">{{.L.T "page.accounthint"}}
 (<code>fastcheck phone register --totp</code>).</p>
-<label for="code">Code from your authenticator app</label>
+<label for="code">{{.L.T "page.code"}}</label>
 <input id="code" name="code" required maxlength="7" inputmode="numeric" pattern="[0-9 ]{6,7}"
  autocomplete="one-time-code" placeholder="123456">
-<button type="submit" id="approve">Approve this login</button>
+<button type="submit" id="approve">{{.L.T "page.approve"}}</button>
 </form>{{end}}
 </body></html>
 `))
 
 // pageData is what the approve page shows.
 type pageData struct {
+	L                        *i18n.Locale // the language the browser asked for
+	status                   int          // of a session page: 0 is 200
 	Title                    string
 	Session                  bool // show the fingerprint, IP and expiry
 	Fingerprint, IP, Expires string
@@ -126,7 +129,12 @@ type pageData struct {
 // fresh CSRF token, set as a cookie scoped to this page's path and
 // repeated in a hidden field.
 func (s *Server) writePage(w http.ResponseWriter, r *http.Request, status int, d pageData) {
+	if d.L == nil {
+		d.L = pageLocale(r)
+	}
 	h := w.Header()
+	h.Set("Content-Language", d.L.Lang())
+	h.Add("Vary", "Accept-Language")
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src "+s.codes.styleHash+
 		"; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -155,26 +163,26 @@ func (s *Server) writePage(w http.ResponseWriter, r *http.Request, status int, d
 
 // sessionPage is the page for a websession: its details, and the form
 // while it waits for approval.
-func (s *Server) sessionPage(ws ledger.Websession) pageData {
+func (s *Server) sessionPage(l *i18n.Locale, ws ledger.Websession) pageData {
 	now := s.now()
-	d := pageData{Title: "Approve a Fastcheck login", Session: true,
+	d := pageData{L: l, Title: l.T("page.title"), Session: true,
 		Fingerprint: api.Fingerprint(ws.PublicKey), IP: ws.ClientIP}
 	left := ws.ExpiresAt.Sub(now).Round(time.Second)
 	switch {
 	case ws.State == ledger.SessionApproved:
-		d.Title, d.Session = "This login was already approved", false
-		d.Done = "This login was already approved. You can close this page."
+		d.Title, d.Session, d.status = l.T("page.approvedtitle"), false, http.StatusConflict
+		d.Done = l.T("page.approveddone")
 	case ws.State != ledger.SessionPending:
-		d.Title, d.Session = "This login has ended", false
-		d.Error = "This login was cancelled in the terminal. Start a new login there."
+		d.Title, d.Session, d.status = l.T("page.endedtitle"), false, http.StatusGone
+		d.Error = l.T("page.ended")
 	case left <= 0:
-		d.Title, d.Session = "This login QR has expired", false
-		d.Error = "This login QR has expired. Start a new login in the terminal and scan the new QR."
+		d.Title, d.Session, d.status = l.T("page.expiredtitle"), false, http.StatusGone
+		d.Error = l.T("page.expired")
 	default:
-		d.Expires = fmt.Sprintf("%s UTC (in %s)", ws.ExpiresAt.UTC().Format("15:04:05"), left)
+		d.Expires = l.Tf("page.expiresat", ws.ExpiresAt.UTC().Format("15:04:05"), pageWait(l, left))
 		d.Form = s.codes.store != nil
 		if !d.Form {
-			d.Error = "This server cannot approve logins from a browser. Use the Fastcheck phone app: fastcheck phone approve."
+			d.Error = l.T("page.nobrowser")
 		}
 	}
 	return d
@@ -182,33 +190,47 @@ func (s *Server) sessionPage(ws ledger.Websession) pageData {
 
 // pageStatus is the HTTP status of a rendered session page.
 func pageStatus(d pageData) int {
-	switch d.Title {
-	case "This login QR has expired", "This login has ended":
-		return http.StatusGone
-	case "This login was already approved":
-		return http.StatusConflict
+	if d.status == 0 {
+		return http.StatusOK
 	}
-	return http.StatusOK
+	return d.status
 }
 
-// messagePage is a page with a title and an error only.
-func messagePage(title, msg string) pageData { return pageData{Title: title, Error: msg} }
+// messagePage is a page with a title and an error only, by message id.
+func messagePage(l *i18n.Locale, title, msg string) pageData {
+	return pageData{L: l, Title: l.T(title), Error: l.T(msg)}
+}
+
+// pageLocale is the language the browser asks for.
+func pageLocale(r *http.Request) *i18n.Locale {
+	return i18n.New(i18n.FromAcceptLanguage(r.Header.Get("Accept-Language")), time.UTC)
+}
+
+// pageWait is a wait as the page says it: "45 s", "15 min 0 s".
+func pageWait(l *i18n.Locale, d time.Duration) string {
+	secs := max(int((d+time.Second-1)/time.Second), 0)
+	if secs >= 60 {
+		return l.Tf("page.minsecs", secs/60, secs%60)
+	}
+	return l.Tf("page.secs", secs)
+}
 
 func (s *Server) handleApprovePage(w http.ResponseWriter, r *http.Request) {
-	if !s.limitPage(w, r, s.approvalLimit, s.clientIP(r), "Too many requests from your address.", pageData{}) {
+	l := pageLocale(r)
+	if !s.limitPage(w, r, s.approvalLimit, s.clientIP(r), "page.busyip", pageData{L: l}) {
 		return
 	}
-	ws, ok := s.pageWebsession(w, r)
+	ws, ok := s.pageWebsession(w, r, l)
 	if !ok {
 		return
 	}
-	d := s.sessionPage(ws)
+	d := s.sessionPage(l, ws)
 	s.writePage(w, r, pageStatus(d), d)
 }
 
 // pageWebsession loads the websession of the page's path, or answers with
 // a "no such login" page.
-func (s *Server) pageWebsession(w http.ResponseWriter, r *http.Request) (ledger.Websession, bool) {
+func (s *Server) pageWebsession(w http.ResponseWriter, r *http.Request, l *i18n.Locale) (ledger.Websession, bool) {
 	id := r.PathValue("id")
 	var ws ledger.Websession
 	err := ledger.ErrNotFound
@@ -217,8 +239,7 @@ func (s *Server) pageWebsession(w http.ResponseWriter, r *http.Request) (ledger.
 	}
 	switch {
 	case errors.Is(err, ledger.ErrNotFound):
-		s.writePage(w, r, http.StatusNotFound, messagePage("No such login",
-			"There is no login with this QR code. Start a new login in the terminal and scan its QR."))
+		s.writePage(w, r, http.StatusNotFound, messagePage(l, "page.nosuchtitle", "page.nosuch"))
 		return ws, false
 	case err != nil:
 		s.internalError(w, err)
@@ -228,7 +249,8 @@ func (s *Server) pageWebsession(w http.ResponseWriter, r *http.Request) (ledger.
 }
 
 // limitPage takes a token of l for key, as Server.limit does, but answers
-// a page: 429 with Retry-After and the wait when none is left.
+// a page: 429 with Retry-After and the wait when none is left. why is the
+// id of the page's sentence, with a %s for the wait.
 func (s *Server) limitPage(w http.ResponseWriter, r *http.Request, l *limiter, key, why string, d pageData) bool {
 	ok, wait, err := s.store.TakeToken(r.Context(), l.name+":"+key, l.rate, l.burst, s.now())
 	if err != nil {
@@ -245,15 +267,13 @@ func (s *Server) limitPage(w http.ResponseWriter, r *http.Request, l *limiter, k
 func (s *Server) writeLimitedPage(w http.ResponseWriter, r *http.Request, wait time.Duration, why string, d pageData) {
 	secs := max(int(wait.Seconds()+0.999), 1)
 	w.Header().Set("Retry-After", fmt.Sprint(secs))
+	if d.L == nil {
+		d.L = pageLocale(r)
+	}
 	if d.Title == "" {
-		d.Title = "Please wait"
+		d.Title = d.L.T("page.waittitle")
 	}
-	wait = time.Duration(secs) * time.Second
-	in := fmt.Sprintf("%d s", secs)
-	if wait >= time.Minute {
-		in = fmt.Sprintf("%d min %d s", secs/60, secs%60)
-	}
-	d.Error = fmt.Sprintf("%s Try again in %s.", why, in)
+	d.Error = d.L.Tf(why, pageWait(d.L, time.Duration(secs)*time.Second))
 	s.writePage(w, r, http.StatusTooManyRequests, d)
 }
 
@@ -268,37 +288,37 @@ type approveForm struct {
 // fields account, code and csrf, each exactly once and nothing else. The
 // account is trimmed and lower-cased; spaces in the code are dropped.
 // Errors are sentences for the page.
-func parseApproveForm(body []byte) (approveForm, error) {
+func parseApproveForm(l *i18n.Locale, body []byte) (approveForm, error) {
 	var f approveForm
 	if len(body) > maxApproveForm {
-		return f, errors.New("The form is too large.")
+		return f, errors.New(l.T("page.large"))
 	}
 	vals, err := url.ParseQuery(string(body))
 	if err != nil {
-		return f, errors.New("The form could not be read. Reload the page and try again.")
+		return f, errors.New(l.T("page.unreadable"))
 	}
 	for k, v := range vals {
 		switch k {
 		case "account", "code", "csrf":
 			if len(v) != 1 {
-				return f, fmt.Errorf("The form must have one %s field.", k)
+				return f, errors.New(l.Tf("page.onefield", k))
 			}
 		default:
-			return f, errors.New("The form has an unexpected field. Reload the page and try again.")
+			return f, errors.New(l.T("page.extrafield"))
 		}
 	}
 	f.CSRF = vals.Get("csrf")
 	if b, err := hex.DecodeString(f.CSRF); err != nil || len(b) != 16 || strings.ToLower(f.CSRF) != f.CSRF {
-		return f, errors.New("This form is out of date. Reload the page and try again.")
+		return f, errors.New(l.T("page.stale"))
 	}
 	f.Account = strings.ToLower(strings.TrimSpace(vals.Get("account")))
 	if !ledger.ValidHandle(f.Account) {
 		f.Account = ""
-		return f, errors.New("Account must be the handle you chose when you enrolled your authenticator app: 3 to 32 letters, digits or '-'.")
+		return f, errors.New(l.T("page.badaccount"))
 	}
 	f.Code = strings.ReplaceAll(strings.TrimSpace(vals.Get("code")), " ", "")
 	if !totp.ValidCode(f.Code) {
-		return f, errors.New("The code must be the 6 digits your authenticator app shows.")
+		return f, errors.New(l.T("page.badcode"))
 	}
 	return f, nil
 }
@@ -322,36 +342,34 @@ func (s *Server) sameOrigin(r *http.Request, token string) bool {
 
 // handleApproveSubmit is POST /approve/{id}: the page's form.
 func (s *Server) handleApproveSubmit(w http.ResponseWriter, r *http.Request) {
-	ip := s.clientIP(r)
-	if !s.limitPage(w, r, s.approvalLimit, ip, "Too many requests from your address.", pageData{}) {
+	ip, l := s.clientIP(r), pageLocale(r)
+	if !s.limitPage(w, r, s.approvalLimit, ip, "page.busyip", pageData{L: l}) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxApproveForm)
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		s.writePage(w, r, http.StatusRequestEntityTooLarge, messagePage("The form is too large",
-			"The form is too large. Reload the page and try again."))
+		s.writePage(w, r, http.StatusRequestEntityTooLarge, messagePage(l, "page.largetitle", "page.large"))
 		return
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
-		s.writePage(w, r, http.StatusUnsupportedMediaType, messagePage("Not a form",
-			"This address takes the approve page's form (application/x-www-form-urlencoded)."))
+		s.writePage(w, r, http.StatusUnsupportedMediaType, messagePage(l, "page.notformtitle", "page.notform"))
 		return
 	}
-	ws, ok := s.pageWebsession(w, r)
+	ws, ok := s.pageWebsession(w, r, l)
 	if !ok {
 		return
 	}
-	d := s.sessionPage(ws)
+	d := s.sessionPage(l, ws)
 	if !d.Form {
 		s.writePage(w, r, pageStatus(d), d)
 		return
 	}
-	f, err := parseApproveForm(body)
+	f, err := parseApproveForm(l, body)
 	d.Account = f.Account
 	status := http.StatusBadRequest
 	if err == nil && !s.sameOrigin(r, f.CSRF) {
-		err = errors.New("This form is out of date or came from another site. Reload the page and try again.")
+		err = errors.New(l.T("page.crosssite"))
 		status, d.Account = http.StatusForbidden, ""
 	}
 	if err != nil {
@@ -359,16 +377,16 @@ func (s *Server) handleApproveSubmit(w http.ResponseWriter, r *http.Request) {
 		s.writePage(w, r, status, d)
 		return
 	}
-	if !s.limitPage(w, r, s.codes.perLogin, ws.ID, "Too many codes were tried for this login. Start a new login in the terminal, or", d) ||
-		!s.limitPage(w, r, s.codes.perIP, ip, "Too many codes were tried from your address.", d) {
+	if !s.limitPage(w, r, s.codes.perLogin, ws.ID, "page.busylogin", d) ||
+		!s.limitPage(w, r, s.codes.perIP, ip, "page.busycodes", d) {
 		return
 	}
-	userID, err := s.checkCode(r, f)
+	userID, err := s.checkCode(r, l, f)
 	var tmf *ledger.TooManyFailures
 	var ce *codeError
 	switch {
 	case errors.As(err, &tmf):
-		s.writeLimitedPage(w, r, tmf.RetryAfter, "Too many wrong codes for this account.", d)
+		s.writeLimitedPage(w, r, tmf.RetryAfter, "page.busyaccount", d)
 		return
 	case errors.As(err, &ce):
 		d.Error = ce.msg
@@ -389,16 +407,15 @@ func (s *Server) handleApproveSubmit(w http.ResponseWriter, r *http.Request) {
 		if cur, err := s.store.Websession(r.Context(), ws.ID); err == nil {
 			ws = cur
 		}
-		d = s.sessionPage(ws)
+		d = s.sessionPage(l, ws)
 		if d.Form {
-			d.Form, d.Error = false, "This login can no longer be approved. Start a new login in the terminal."
+			d.Form, d.Error = false, l.T("page.nolonger")
 		}
 		s.writePage(w, r, status, d)
 		return
 	}
-	s.writePage(w, r, http.StatusOK, pageData{Title: "Login approved", Session: true,
-		Fingerprint: d.Fingerprint, IP: d.IP,
-		Done: fmt.Sprintf("Approved. The terminal is now logged in as %s. You can close this page.", f.Account)})
+	s.writePage(w, r, http.StatusOK, pageData{L: l, Title: l.T("page.approvedlogin"), Session: true,
+		Fingerprint: d.Fingerprint, IP: d.IP, Done: l.Tf("page.approvedas", f.Account)})
 }
 
 // codeError is a refused code, with the page's status and sentence.
@@ -412,8 +429,8 @@ func (e *codeError) Error() string { return e.msg }
 // checkCode checks the form's code against the account's enrolment and
 // uses its time step. It returns the account's userId, or a *codeError,
 // a *ledger.TooManyFailures or another error.
-func (s *Server) checkCode(r *http.Request, f approveForm) (string, error) {
-	wrong := &codeError{http.StatusUnauthorized, "The account or the code is wrong. Check both and try again."}
+func (s *Server) checkCode(r *http.Request, l *i18n.Locale, f approveForm) (string, error) {
+	wrong := &codeError{http.StatusUnauthorized, l.T("page.wrong")}
 	e, err := s.codes.store.TOTPByHandle(r.Context(), f.Account)
 	if errors.Is(err, ledger.ErrNotFound) {
 		return "", wrong
@@ -432,9 +449,9 @@ func (s *Server) checkCode(r *http.Request, f approveForm) (string, error) {
 		s.log.Info("approve page: wrong code", "handle", f.Account, "left", left)
 		switch {
 		case left == 0:
-			wrong.msg += fmt.Sprintf(" Further codes for this account are refused for up to %d minutes.", int(TOTPFailureWindow.Minutes()))
+			wrong.msg += " " + l.Tf("page.paused", int(TOTPFailureWindow.Minutes()))
 		case left <= 2:
-			wrong.msg += fmt.Sprintf(" %d more wrong code(s) and this account pauses.", left)
+			wrong.msg += " " + l.N("page.left", int64(left), left)
 		}
 		return "", wrong
 	}
@@ -448,5 +465,5 @@ func (s *Server) checkCode(r *http.Request, f approveForm) (string, error) {
 			return e.UserID, err
 		}
 	}
-	return "", &codeError{http.StatusConflict, "This code was already used. Wait for the next code in your authenticator app and enter that."}
+	return "", &codeError{http.StatusConflict, l.T("page.used")}
 }

@@ -4,7 +4,11 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
+	"fastcheck/i18n"
 	"fastcheck/ledger"
 	"fastcheck/totp"
 )
@@ -22,10 +26,13 @@ func FuzzApproveForm(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	locales := []*i18n.Locale{i18n.New(i18n.English, time.UTC), i18n.New(i18n.Russian, time.UTC)}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		form, err := parseApproveForm(body)
+		l := locales[len(body)%2]
+		form, err := parseApproveForm(l, body)
 		if err != nil {
-			if err.Error() == "" || strings.ToUpper(err.Error()[:1]) != err.Error()[:1] || !strings.HasSuffix(err.Error(), ".") {
+			first, _ := utf8.DecodeRuneInString(err.Error())
+			if !unicode.IsUpper(first) || !strings.HasSuffix(err.Error(), ".") {
 				t.Fatalf("error %q is not a sentence for the page", err)
 			}
 			return
@@ -33,7 +40,7 @@ func FuzzApproveForm(f *testing.F) {
 		if len(body) > maxApproveForm || !ledger.ValidHandle(form.Account) || !totp.ValidCode(form.Code) || len(form.CSRF) != 32 {
 			t.Fatalf("accepted %q as %+v", body, form)
 		}
-		again, err := parseApproveForm([]byte(url.Values{"account": {form.Account}, "code": {form.Code}, "csrf": {form.CSRF}}.Encode()))
+		again, err := parseApproveForm(l, []byte(url.Values{"account": {form.Account}, "code": {form.Code}, "csrf": {form.CSRF}}.Encode()))
 		if err != nil || again != form {
 			t.Fatalf("re-encoded %+v parses as %+v, %v", form, again, err)
 		}
