@@ -425,14 +425,21 @@ func (p *topupPage) shownView() string {
 			text = append(text, st.err.Render(l))
 		}
 	}
-	return besideQR(p.qr, p.qok && !t.Done(), text, p.w, p.h)
+	return besideQR(p.qr, p.qok && !t.Done(), text, st.muted.Render(tr.T("topup.qrhidden")), p.w, p.h)
 }
 
 // besideQR draws the QR with the text on its right if they fit, else the
-// text alone.
-func besideQR(img qrImage, ok bool, text []string, w, h int) string {
+// text alone, with hint (that a larger window shows the QR) below it if
+// there is room.
+func besideQR(img qrImage, ok bool, text []string, hint string, w, h int) string {
 	tw := maxWidth(text)
-	if ok && w >= img.w+2+tw && h >= img.h {
+	if ok && (w < img.w+2+tw || h < img.h) {
+		if len(text)+2 <= h {
+			text = append(text, "", hint)
+		}
+		return centerBlock(text, w, h)
+	}
+	if ok {
 		var lines []string
 		ty := max((img.h-len(text))/2, 0)
 		for i := 0; i < max(img.h, ty+len(text)); i++ {

@@ -630,3 +630,39 @@ func TestCreateShowsNewBalanceAtOnce(t *testing.T) {
 		t.Fatalf("header and result after create:\n%s", v)
 	}
 }
+
+// besideQR shows the QR beside the text when both fit; when the QR does
+// not, the text alone and, if there is room, a hint that a larger window
+// shows it.
+func TestBesideQRSaysWhenTheQRDoesNotFit(t *testing.T) {
+	img := qrImage{w: 37, h: 19} // a bank page URL's QR
+	for range img.h {
+		img.lines = append(img.lines, strings.Repeat("█", img.w))
+	}
+	text := []string{"Pay on the bank's page", "", "RUB 5,000.00", "", "https://example/pay"}
+	const hint = "A larger window shows the QR code."
+	for _, tc := range []struct {
+		w, h          int
+		qr, hintShown bool
+	}{
+		{80, 24, true, false},
+		{60, 18, false, true},
+		{80, 14, false, true}, // too low for the QR
+		{60, 6, false, false}, // too low for the hint too
+	} {
+		out := besideQR(img, true, text, hint, tc.w, tc.h)
+		if got := strings.Contains(out, "███"); got != tc.qr {
+			t.Errorf("%dx%d: QR shown %v, want %v", tc.w, tc.h, got, tc.qr)
+		}
+		if got := strings.Contains(out, hint); got != tc.hintShown {
+			t.Errorf("%dx%d: hint shown %v, want %v", tc.w, tc.h, got, tc.hintShown)
+		}
+		if !strings.Contains(out, "RUB 5,000.00") {
+			t.Errorf("%dx%d: the text is missing:\n%s", tc.w, tc.h, out)
+		}
+	}
+	// No QR to show (a finished top-up): no hint either.
+	if out := besideQR(img, false, text, hint, 60, 18); strings.Contains(out, hint) {
+		t.Error("the hint is shown without a QR to show")
+	}
+}
