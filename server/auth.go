@@ -72,7 +72,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte,
 			if err != nil {
 				return nil, &authError{msg: err.Error()}
 			}
-			if pub, ok := s.keys.get(sessionID); ok {
+			if pub, ok := s.keys.Get(sessionID); ok {
 				return s.authenticateKnown(ctx, r, body, sr, sessionID, pub)
 			}
 		}
@@ -87,7 +87,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request, body []byte,
 		return nil, err
 	}
 	if mode == session {
-		s.keys.put(sessionID, c.pub) // the signature proved the key
+		s.keys.Put(sessionID, c.pub) // the signature proved the key
 	}
 	// The nonce store is the ledger's (ledger.Shared): a replay is refused
 	// at whichever replica it reaches.
@@ -160,32 +160,6 @@ func (s *Server) verify(r *http.Request, body []byte, sr *api.SignedRequest, pub
 func nonceKey(sr *api.SignedRequest) string { return sr.KeyID + "/" + sr.Nonce }
 
 var errReplay = &authError{msg: "replayed request: this signature nonce was already used"}
-
-// keyCache maps session ids to the keys they are bound to. A session's key
-// never changes, so an entry never goes stale; the cache only saves the
-// read that finds the key. It is bounded and starts again empty when full.
-type keyCache struct {
-	mu sync.Mutex
-	m  map[string]ed25519.PublicKey
-}
-
-const keyCacheMax = 1 << 16
-
-func (k *keyCache) get(id string) (ed25519.PublicKey, bool) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	pub, ok := k.m[id]
-	return pub, ok
-}
-
-func (k *keyCache) put(id string, pub ed25519.PublicKey) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.m == nil || len(k.m) >= keyCacheMax {
-		k.m = make(map[string]ed25519.PublicKey)
-	}
-	k.m[id] = pub
-}
 
 // MaxBootFence is how long after start signatures made before the start
 // are refused; past it, such a signature is too old anyway. The start time

@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"fastcheck/api"
+	"fastcheck/internal/boundmap"
 	"fastcheck/ledger"
 )
 
@@ -160,8 +162,8 @@ type Server struct {
 	websessionLimit *limiter
 	approvalLimit   *limiter
 	staffLimit      *limiter
-	codes           *phoneCodes // the approve page's TOTP codes
-	keys            keyCache    // session id → the key it is bound to
+	codes           *phoneCodes                     // the approve page's TOTP codes
+	keys            boundmap.Map[ed25519.PublicKey] // session id → its key, which never changes
 
 	pay *payments // nil when payments are off
 

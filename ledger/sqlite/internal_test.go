@@ -118,21 +118,22 @@ func TestJobOutcomes(t *testing.T) {
 // after the change's forget, is not kept: the next read goes to the
 // database.
 func TestWebsessionCacheRefusesRowsReadBeforeAChange(t *testing.T) {
-	var c wsCache
+	var s Store
+	c := &s.ws
 	stale := ledger.Websession{ID: "s1", State: ledger.SessionApproved}
-	gen := c.generation() // the reader starts
-	c.forget("s1")        // a delete commits meanwhile
-	c.put(gen, stale)     // the reader offers what it read before
-	if w, ok := c.get("s1"); ok {
+	gen := c.Generation()              // the reader starts
+	c.Forget("s1")                     // a delete commits meanwhile
+	c.PutIfUnchanged(gen, "s1", stale) // the reader offers what it read before
+	if w, ok := c.Get("s1"); ok {
 		t.Fatalf("the cache kept a row read before the change: %+v", w)
 	}
-	c.put(c.generation(), stale)
-	if _, ok := c.get("s1"); !ok {
+	c.PutIfUnchanged(c.Generation(), "s1", stale)
+	if _, ok := c.Get("s1"); !ok {
 		t.Fatal("the cache did not keep a row read after the last change")
 	}
-	c.forget("")
-	if _, ok := c.get("s1"); ok {
-		t.Fatal("forget(\"\") left a row")
+	c.ForgetAll()
+	if _, ok := c.Get("s1"); ok {
+		t.Fatal("ForgetAll left a row")
 	}
 }
 

@@ -29,6 +29,7 @@ import (
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
+	"fastcheck/internal/boundmap"
 	"fastcheck/ledger"
 )
 
@@ -49,7 +50,7 @@ type Store struct {
 	// wsByID is the websession read every signed request makes, prepared
 	// once on the read pool (parsing it each time cost more than running it).
 	wsByID *sql.Stmt
-	ws     wsCache
+	ws     boundmap.Map[ledger.Websession]
 
 	mu     sync.RWMutex // guards closed and sending on jobs
 	closed bool

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sync"
 	"time"
 
 	"fastcheck/api"
@@ -52,15 +51,19 @@ func (s *Store) CreateWebsession(ctx context.Context, w ledger.Websession) error
 
 // Websession returns the websession as stored (deleted ones included, with
 // State "deleted"), or ledger.ErrNotFound. Every signed request reads its
-// session, so the sessions read are kept in memory (wsCache).
+// session, so the sessions read are kept in memory (Store.ws). That is
+// exact because this process is the only one that writes the file, and
+// every change of a session (approve, delete, purge) forgets it after its
+// commit; a read that raced such a change is not kept (PutIfUnchanged).
+// Callers still judge expiry by the clock.
 func (s *Store) Websession(ctx context.Context, id string) (ledger.Websession, error) {
-	if w, ok := s.ws.get(id); ok {
+	if w, ok := s.ws.Get(id); ok {
 		return w, nil
 	}
-	gen := s.ws.generation()
+	gen := s.ws.Generation()
 	w, err := scanWebsession(s.wsByID.QueryRowContext(ctxOrBackground(ctx), id))
 	if err == nil {
-		s.ws.put(gen, w)
+		s.ws.PutIfUnchanged(gen, id, w)
 	}
 	return w, err
 }
@@ -74,58 +77,6 @@ func (s *Store) SessionNonce(ctx context.Context, id, key string, until, now tim
 	}
 	w, err := s.Websession(ctx, id)
 	return w, fresh, err
-}
-
-// wsCache keeps the websessions Websession read. It is exact because this
-// process is the only one that writes the file, and every change of a
-// session (approve, delete, purge) calls forget after its commit. A read
-// that raced such a change is not kept: forget moves the generation on,
-// and put keeps a row only if the generation is the one seen before the
-// row was read. Callers still judge expiry by the clock.
-type wsCache struct {
-	mu  sync.Mutex
-	gen uint64
-	m   map[string]ledger.Websession
-}
-
-// wsCacheMax bounds the cache; when full it starts again empty.
-const wsCacheMax = 1 << 16
-
-func (c *wsCache) get(id string) (ledger.Websession, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	w, ok := c.m[id]
-	return w, ok
-}
-
-func (c *wsCache) generation() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.gen
-}
-
-func (c *wsCache) put(gen uint64, w ledger.Websession) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.gen {
-		return
-	}
-	if c.m == nil || len(c.m) >= wsCacheMax {
-		c.m = make(map[string]ledger.Websession)
-	}
-	c.m[w.ID] = w
-}
-
-// forget drops the session id, or every session if id is "".
-func (c *wsCache) forget(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	if id == "" {
-		clear(c.m)
-	} else {
-		delete(c.m, id)
-	}
 }
 
 // ApproveWebsession approves a pending, unexpired websession exactly once,
@@ -147,7 +98,7 @@ func (s *Store) ApproveWebsession(ctx context.Context, a ledger.Approval) (ledge
 	}
 	now := ms(a.Now)
 	var out ledger.Websession
-	defer s.ws.forget(a.SessionID) // after the commit, whatever the outcome
+	defer s.ws.Forget(a.SessionID) // after the commit, whatever the outcome
 	err := s.do(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(bg, `UPDATE websessions
 			SET state = 'approved', user_id = ?, user_session_id = ?, approved_at = ?, expires_at = ?
@@ -188,7 +139,7 @@ func (s *Store) DeleteWebsession(ctx context.Context, id string, now time.Time) 
 	if err := needTime(now); err != nil {
 		return err
 	}
-	defer s.ws.forget(id) // after the commit, whatever the outcome
+	defer s.ws.Forget(id) // after the commit, whatever the outcome
 	return s.do(ctx, func(tx *wtx) error {
 		res, err := tx.ExecContext(bg, `UPDATE websessions SET state = 'deleted', expires_at = MIN(expires_at, ?)
 			WHERE id = ? AND state <> 'deleted'`, ms(now), id)
@@ -209,7 +160,7 @@ func (s *Store) DeleteWebsession(ctx context.Context, id string, now time.Time) 
 // idemBefore, and failed accepts older than idemBefore (the failure limit
 // looks back one hour; idemBefore is at least 24 h back).
 func (s *Store) Purge(ctx context.Context, sessionsBefore, idemBefore time.Time) error {
-	defer s.ws.forget("") // after the commit, whatever the outcome
+	defer s.ws.ForgetAll() // after the commit, whatever the outcome
 	return s.do(ctx, func(tx *wtx) error {
 		if _, err := tx.ExecContext(bg, `DELETE FROM websessions WHERE expires_at < ?`, ms(sessionsBefore)); err != nil {
 			return err
